@@ -1,0 +1,116 @@
+//! Currency: whether a recorded activity is still fresh enough to report.
+//!
+//! CCIS practice (seeds 001 and 004): NEET must be re-confirmed every 3
+//! months, EET every 12; "a status whose currency has lapsed is reported as
+//! not known, never as the stale value". The windows are configuration.
+//!
+//! Guarantee: [`Currency::Lapsed`] carries no activity code, so code that
+//! holds a lapsed currency cannot report the stale activity even by mistake.
+//!
+//! Rules, for an activity last verified on V and a window of N months:
+//! - current up to and including V + N calendar months (end-of-month
+//!   clamped: 30 Nov + 3 months = 28/29 Feb), lapsed from the day after;
+//! - also lapsed from its `due_to_lapse_date` (inclusive), whichever comes
+//!   first. Inclusive because the NCCIS checker pairs CurrencyLapsed = Y
+//!   with DueToLapseDate ≤ PeriodEnd: on that date the CCIS itself already
+//!   calls the activity lapsed, and the gateway must not answer fresher
+//!   than the source system would.
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use crate::codes::{ActivityCode, ActivityGroup};
+use crate::dates::add_months;
+use crate::record::Activity;
+
+/// How many calendar months each kind of activity stays current.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CurrencyWindows {
+    /// NEET (540-680). Default 3.
+    pub neet_months: u32,
+    /// EET (education, employment, training, re-engagement). Default 12.
+    pub eet_months: u32,
+    /// Everything else: pre-16, 7xx, not known. Default 12.
+    pub other_months: u32,
+}
+
+impl Default for CurrencyWindows {
+    fn default() -> Self {
+        CurrencyWindows {
+            neet_months: 3,
+            eet_months: 12,
+            other_months: 12,
+        }
+    }
+}
+
+impl CurrencyWindows {
+    /// The window for an activity group.
+    pub fn months_for(&self, group: ActivityGroup) -> u32 {
+        if group.is_neet() {
+            self.neet_months
+        } else if group.is_eet() {
+            self.eet_months
+        } else {
+            self.other_months
+        }
+    }
+}
+
+/// The reportable state of an activity on a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Currency {
+    Current {
+        code: ActivityCode,
+        #[serde(with = "crate::dates::iso")]
+        date_verified: Date,
+    },
+    /// Reported as "not known". Deliberately without the stale code.
+    Lapsed {
+        #[serde(with = "crate::dates::iso")]
+        last_verified: Date,
+    },
+}
+
+impl Currency {
+    pub fn is_current(&self) -> bool {
+        matches!(self, Currency::Current { .. })
+    }
+
+    /// The code that may be reported: `None` when lapsed ("not known").
+    pub fn reported_code(&self) -> Option<ActivityCode> {
+        match self {
+            Currency::Current { code, .. } => Some(*code),
+            Currency::Lapsed { .. } => None,
+        }
+    }
+
+    /// The group that may be reported: [`ActivityGroup::NotKnown`] when lapsed.
+    pub fn reported_group(&self) -> ActivityGroup {
+        self.reported_code()
+            .map_or(ActivityGroup::NotKnown, ActivityCode::group)
+    }
+}
+
+/// The currency of `activity` on `today`.
+pub fn currency(activity: &Activity, windows: &CurrencyWindows, today: Date) -> Currency {
+    let lapsed_by_date = activity.due_to_lapse_date.is_some_and(|due| due <= today);
+    let months = windows.months_for(activity.code.group());
+    // A deadline beyond the representable calendar never passes.
+    let lapsed_by_age = add_months(activity.date_verified, months).is_some_and(|last| today > last);
+    if lapsed_by_date || lapsed_by_age {
+        Currency::Lapsed {
+            last_verified: activity.date_verified,
+        }
+    } else {
+        Currency::Current {
+            code: activity.code,
+            date_verified: activity.date_verified,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
