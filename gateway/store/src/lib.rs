@@ -1,1 +1,88 @@
-//! placeholder
+//! Storage for the gateway: one [`Store`] trait, one implementation per backend.
+//!
+//! SQLite is the embedded default (one file under the data directory, write-ahead logging);
+//! PostgreSQL serves several gateway nodes sharing one database. Each backend has its own
+//! migrations (`migrations/sqlite`, `migrations/postgres`), applied by [`connect`] at start.
+//!
+//! All SQL lives in this crate. Callers see model types and [`StoreError`]; error messages
+//! never contain the values stored (names, identifiers, keys), only what went wrong.
+
+mod error;
+pub mod model;
+mod postgres;
+mod rows;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+pub use error::StoreError;
+pub use model::{
+    AgencyKind, Agreement, LawfulBasis, NewAgreement, NewPartner, Partner, PartnerId,
+    PartnerStatus, TokenAlgorithm, TokenUse,
+};
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Everything the gateway keeps, behind one interface with a SQLite and a PostgreSQL
+/// implementation. Both pass the same test suite.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    fn backend(&self) -> Backend;
+
+    /// A cheap round trip, for readiness checks.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    async fn add_partner(&self, partner: &NewPartner) -> Result<Partner, StoreError>;
+    async fn partner(&self, id: &PartnerId) -> Result<Option<Partner>, StoreError>;
+    async fn partners(&self) -> Result<Vec<Partner>, StoreError>;
+    /// The partner whose registered certificate identity is one of the certificate's SAN URIs,
+    /// or else its subject. Status is not checked here: the caller decides what a suspended
+    /// partner gets.
+    async fn partner_by_certificate(
+        &self,
+        san_uris: &[String],
+        subject: &str,
+    ) -> Result<Option<Partner>, StoreError>;
+    /// Returns false when no such partner exists.
+    async fn set_partner_status(
+        &self,
+        id: &PartnerId,
+        status: PartnerStatus,
+    ) -> Result<bool, StoreError>;
+
+    async fn add_agreement(&self, agreement: &NewAgreement) -> Result<Agreement, StoreError>;
+    async fn agreements(&self) -> Result<Vec<Agreement>, StoreError>;
+
+    /// Records that a token id was used; a second use of the same (issuer, jti) is a replay.
+    /// `expires_at` (unix seconds) says when the record may be purged: after that the token
+    /// is refused as expired anyway.
+    async fn record_token_use(
+        &self,
+        issuer: &str,
+        jti: &str,
+        expires_at: i64,
+    ) -> Result<TokenUse, StoreError>;
+    /// Removes token-use records that expired before `now` (unix seconds).
+    async fn purge_token_uses(&self, now: i64) -> Result<u64, StoreError>;
+}
+
+/// Opens the database a URL names (`sqlite://PATH` or `postgres://...`), creating a SQLite
+/// file if needed, and applies the backend's migrations.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(PostgresStore::connect(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl)
+    }
+}

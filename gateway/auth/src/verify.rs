@@ -1,0 +1,160 @@
+//! Token verification: signature, issuer, audience, time, and certificate binding.
+
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Validation, decode, decode_header};
+use serde::Deserialize;
+
+use crate::{IssuerKeys, x5t_s256};
+
+/// What this gateway accepts.
+#[derive(Debug, Clone)]
+pub struct TokenPolicy {
+    /// This gateway's audience (`aud`).
+    pub audience: String,
+    /// Clock skew allowed on `exp`, `nbf` and `iat`, in seconds.
+    pub leeway_secs: u64,
+    /// The longest `exp - iat` accepted, in seconds: long-lived tokens are refused even when
+    /// signed properly, because a stolen one would be useful for too long.
+    pub max_lifetime_secs: u64,
+}
+
+/// Why a token was refused. Deliberately coarse: a caller learns which family of check
+/// failed (so a partner's developer can fix it) but nothing about keys or expected values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("no bearer token was presented")]
+    Missing,
+    #[error("the token is not valid for this gateway")]
+    Invalid,
+    #[error("the token has expired or is not yet valid")]
+    Expired,
+    #[error("the token is not bound to the client certificate presented")]
+    NotBound,
+    #[error("the token has already been used")]
+    Replayed,
+}
+
+impl TokenError {
+    /// A stable machine-readable code for problem+json bodies and metrics.
+    pub fn code(self) -> &'static str {
+        match self {
+            TokenError::Missing => "token-missing",
+            TokenError::Invalid => "token-invalid",
+            TokenError::Expired => "token-expired",
+            TokenError::NotBound => "token-not-bound",
+            TokenError::Replayed => "token-replayed",
+        }
+    }
+}
+
+/// What a verified token says about the person behind the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedToken {
+    /// The officer (`sub`): the partner's identifier for its staff member.
+    pub officer: String,
+    pub role: String,
+    pub purpose: String,
+    /// The partner's case reference, if it sent one.
+    pub case_reference: Option<String>,
+    pub jti: String,
+    /// `exp`, unix seconds.
+    pub expires_at: i64,
+}
+
+#[derive(Deserialize)]
+struct Claims {
+    sub: String,
+    iat: i64,
+    exp: i64,
+    jti: String,
+    role: String,
+    purpose: String,
+    #[serde(default)]
+    case_ref: Option<String>,
+    cnf: Confirmation,
+}
+
+#[derive(Deserialize)]
+struct Confirmation {
+    #[serde(rename = "x5t#S256")]
+    x5t_s256: String,
+}
+
+/// Verifies `token` from the partner whose keys are `keys`, presented on a connection whose
+/// client certificate has SHA-256 `cert_thumbprint`, at unix time `now`.
+pub fn verify(
+    token: &str,
+    keys: &IssuerKeys,
+    policy: &TokenPolicy,
+    cert_thumbprint: &[u8; 32],
+    now: i64,
+) -> Result<VerifiedToken, TokenError> {
+    // The header's alg must be the pinned one before any key is touched.
+    let header = decode_header(token).map_err(|_| TokenError::Invalid)?;
+    if header.alg != keys.algorithm {
+        return Err(TokenError::Invalid);
+    }
+    let mut validation = Validation::new(keys.algorithm);
+    validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    validation.set_issuer(&[keys.issuer.as_str()]);
+    validation.set_audience(&[policy.audience.as_str()]);
+    validation.leeway = policy.leeway_secs;
+    validation.validate_nbf = true;
+
+    let candidates = keys
+        .keys
+        .iter()
+        .filter(|(kid, _)| header.kid.is_none() || kid.is_none() || *kid == header.kid);
+    let mut outcome = Err(TokenError::Invalid);
+    for (_, key) in candidates {
+        match decode::<Claims>(token, key, &validation) {
+            Ok(data) => {
+                outcome = Ok(data.claims);
+                break;
+            }
+            Err(err) => {
+                outcome = Err(match err.kind() {
+                    ErrorKind::ExpiredSignature | ErrorKind::ImmatureSignature => {
+                        TokenError::Expired
+                    }
+                    _ => TokenError::Invalid,
+                });
+                // A bad signature may just be the wrong key of several; anything else
+                // (time, audience) is final.
+                if !matches!(err.kind(), ErrorKind::InvalidSignature) {
+                    break;
+                }
+            }
+        }
+    }
+    let claims = outcome?;
+
+    let leeway = i64::try_from(policy.leeway_secs).unwrap_or(i64::MAX);
+    let max_lifetime = i64::try_from(policy.max_lifetime_secs).unwrap_or(i64::MAX);
+    if claims.iat > now.saturating_add(leeway) {
+        return Err(TokenError::Expired);
+    }
+    if claims.exp.saturating_sub(claims.iat) > max_lifetime {
+        return Err(TokenError::Invalid);
+    }
+    let expected = x5t_s256(cert_thumbprint);
+    if ring::constant_time::verify_slices_are_equal(
+        claims.cnf.x5t_s256.as_bytes(),
+        expected.as_bytes(),
+    )
+    .is_err()
+    {
+        return Err(TokenError::NotBound);
+    }
+    if claims.sub.is_empty() || claims.jti.is_empty() || claims.role.is_empty() {
+        return Err(TokenError::Invalid);
+    }
+    Ok(VerifiedToken {
+        officer: claims.sub,
+        role: claims.role,
+        purpose: claims.purpose,
+        case_reference: claims.case_ref,
+        jti: claims.jti,
+        expires_at: claims.exp,
+    })
+}

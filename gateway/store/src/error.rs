@@ -1,0 +1,40 @@
+/// What went wrong in the store. Messages name the operation, never stored values.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database URL must start with sqlite: or postgres:")]
+    UnsupportedUrl,
+    #[error("a record with the same {0} already exists")]
+    Conflict(&'static str),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database error: {0}")]
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &err
+            && db.is_unique_violation()
+        {
+            // Which constraint, never which value.
+            // PostgreSQL names the constraint; SQLite names the column in its message
+            // ("UNIQUE constraint failed: partners.cert_san_uri"). Neither holds the value.
+            let name = db.constraint().unwrap_or_else(|| db.message());
+            let what = if name.contains("san_uri") {
+                "certificate SAN URI"
+            } else if name.contains("subject") {
+                "certificate subject"
+            } else if name.contains("issuer") {
+                "token issuer"
+            } else if name.contains("reference") {
+                "agreement reference"
+            } else {
+                "key"
+            };
+            return StoreError::Conflict(what);
+        }
+        StoreError::Database(err)
+    }
+}

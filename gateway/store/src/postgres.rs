@@ -1,0 +1,188 @@
+//! The multi-node backend: PostgreSQL, shared by every gateway node.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::types::Json;
+
+use crate::model::*;
+use crate::rows::{AgreementRow, PARTNER_COLUMNS, PartnerRow, now};
+
+/// The UUID id is read as text so one row type serves both backends.
+const AGREEMENT_COLUMNS: &str = "id::text AS id, reference, title, parties, exchanges, purposes, \
+     data_categories, lawful_basis, starts_on, review_on, ends_on, created_at";
+use crate::{Backend, Store, StoreError};
+
+/// PostgreSQL store. Several gateway processes may share one database: migrations take
+/// PostgreSQL's advisory lock, and every write is a single statement or transaction.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to the database a `postgres://` URL names and migrates it.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(url)
+            .await?;
+        sqlx::migrate!("../../migrations/postgres").run(&pool).await?;
+        Ok(PostgresStore { pool })
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn add_partner(&self, p: &NewPartner) -> Result<Partner, StoreError> {
+        let at = now();
+        sqlx::query(&format!(
+            "INSERT INTO partners ({PARTNER_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        ))
+        .bind(p.id.as_str())
+        .bind(&p.display_name)
+        .bind(p.agency_kind.as_str())
+        .bind(&p.la_code)
+        .bind(PartnerStatus::Active.as_str())
+        .bind(&p.cert_san_uri)
+        .bind(&p.cert_subject)
+        .bind(Json(&p.cert_fingerprints))
+        .bind(&p.token_issuer)
+        .bind(p.token_algorithm.as_str())
+        .bind(&p.token_keys)
+        .bind(at)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        self.partner(&p.id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("partner vanished after insert".into()))
+    }
+
+    async fn partner(&self, id: &PartnerId) -> Result<Option<Partner>, StoreError> {
+        let row: Option<PartnerRow> =
+            sqlx::query_as(&format!("SELECT {PARTNER_COLUMNS} FROM partners WHERE id = $1"))
+                .bind(id.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(Partner::try_from).transpose()
+    }
+
+    async fn partners(&self) -> Result<Vec<Partner>, StoreError> {
+        let rows: Vec<PartnerRow> =
+            sqlx::query_as(&format!("SELECT {PARTNER_COLUMNS} FROM partners ORDER BY id"))
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter().map(Partner::try_from).collect()
+    }
+
+    async fn partner_by_certificate(
+        &self,
+        san_uris: &[String],
+        subject: &str,
+    ) -> Result<Option<Partner>, StoreError> {
+        let row: Option<PartnerRow> = sqlx::query_as(&format!(
+            "SELECT {PARTNER_COLUMNS} FROM partners \
+             WHERE cert_san_uri = ANY($1) OR cert_subject = $2 \
+             ORDER BY cert_san_uri IS NULL LIMIT 1"
+        ))
+        .bind(san_uris)
+        .bind(subject)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(Partner::try_from).transpose()
+    }
+
+    async fn set_partner_status(
+        &self,
+        id: &PartnerId,
+        status: PartnerStatus,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE partners SET status = $1, updated_at = $2 WHERE id = $3")
+            .bind(status.as_str())
+            .bind(now())
+            .bind(id.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn add_agreement(&self, a: &NewAgreement) -> Result<Agreement, StoreError> {
+        let id = uuid::Uuid::new_v4();
+        sqlx::query(
+            "INSERT INTO agreements (id, reference, title, parties, exchanges, purposes, \
+             data_categories, lawful_basis, starts_on, review_on, ends_on, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(id)
+        .bind(&a.reference)
+        .bind(&a.title)
+        .bind(Json(&a.parties))
+        .bind(Json(&a.exchanges))
+        .bind(Json(&a.purposes))
+        .bind(Json(&a.data_categories))
+        .bind(a.lawful_basis.as_str())
+        .bind(a.starts_on)
+        .bind(a.review_on)
+        .bind(a.ends_on)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        let row: AgreementRow = sqlx::query_as(&format!("SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE id = $1"))
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        row.try_into()
+    }
+
+    async fn agreements(&self) -> Result<Vec<Agreement>, StoreError> {
+        let rows: Vec<AgreementRow> =
+            sqlx::query_as(&format!("SELECT {AGREEMENT_COLUMNS} FROM agreements ORDER BY reference"))
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter().map(Agreement::try_from).collect()
+    }
+
+    async fn record_token_use(
+        &self,
+        issuer: &str,
+        jti: &str,
+        expires_at: i64,
+    ) -> Result<TokenUse, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO token_replay (issuer, jti, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(issuer)
+        .bind(jti)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(if done.rows_affected() == 1 {
+            TokenUse::First
+        } else {
+            TokenUse::Replayed
+        })
+    }
+
+    async fn purge_token_uses(&self, now: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM token_replay WHERE expires_at < $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+}
