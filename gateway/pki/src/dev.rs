@@ -20,9 +20,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-use crate::{
-    CertificateAuthority, ClientCertSpec, PkiError, TokenKeyAlgorithm, TokenSigningKey,
-};
+use crate::{CertificateAuthority, ClientCertSpec, PkiError, TokenKeyAlgorithm, TokenSigningKey};
 
 /// A demo partner agency of the dev PKI.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -41,10 +39,30 @@ pub struct DevPartner {
 /// The demo partners of Kent County Council's gateway (LA 886): its Youth Offending Team,
 /// a Jobcentre Plus office, its leaving-care team and neighbouring Medway (LA 887).
 pub const DEMO_PARTNERS: &[(&str, &str, &str, Option<&str>)] = &[
-    ("kent-yot", "Kent Youth Offending Team", "youth_offending_team", Some("886")),
-    ("jcp-maidstone", "Jobcentre Plus Maidstone", "jobcentre_plus", None),
-    ("kent-leaving-care", "Kent Leaving Care Service", "social_services", Some("886")),
-    ("medway-la", "Medway Council Youth Support", "local_authority", Some("887")),
+    (
+        "kent-yot",
+        "Kent Youth Offending Team",
+        "youth_offending_team",
+        Some("886"),
+    ),
+    (
+        "jcp-maidstone",
+        "Jobcentre Plus Maidstone",
+        "jobcentre_plus",
+        None,
+    ),
+    (
+        "kent-leaving-care",
+        "Kent Leaving Care Service",
+        "social_services",
+        Some("886"),
+    ),
+    (
+        "medway-la",
+        "Medway Council Youth Support",
+        "local_authority",
+        Some("887"),
+    ),
 ];
 
 /// The URI a partner's client certificate carries as its subjectAltName.

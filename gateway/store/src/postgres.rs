@@ -8,11 +8,15 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::types::Json;
 
 use crate::model::*;
-use crate::rows::{AgreementRow, PARTNER_COLUMNS, PartnerRow, now};
+use crate::rows::{AgreementRow, PartnerRow, now, partner_columns};
 
 /// The UUID id is read as text so one row type serves both backends.
-const AGREEMENT_COLUMNS: &str = "id::text AS id, reference, title, parties, exchanges, purposes, \
-     data_categories, lawful_basis, starts_on, review_on, ends_on, created_at";
+macro_rules! agreement_columns {
+    () => {
+        "id::text AS id, reference, title, parties, exchanges, purposes, data_categories, \
+         lawful_basis, starts_on, review_on, ends_on, created_at"
+    };
+}
 use crate::{Backend, Store, StoreError};
 
 /// PostgreSQL store. Several gateway processes may share one database: migrations take
@@ -30,7 +34,9 @@ impl PostgresStore {
             .acquire_timeout(Duration::from_secs(5))
             .connect(url)
             .await?;
-        sqlx::migrate!("../../migrations/postgres").run(&pool).await?;
+        sqlx::migrate!("../../migrations/postgres")
+            .run(&pool)
+            .await?;
         Ok(PostgresStore { pool })
     }
 }
@@ -48,8 +54,10 @@ impl Store for PostgresStore {
 
     async fn add_partner(&self, p: &NewPartner) -> Result<Partner, StoreError> {
         let at = now();
-        sqlx::query(&format!(
-            "INSERT INTO partners ({PARTNER_COLUMNS}) \
+        sqlx::query(concat!(
+            "INSERT INTO partners (",
+            partner_columns!(),
+            ") \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         ))
         .bind(p.id.as_str())
@@ -73,19 +81,25 @@ impl Store for PostgresStore {
     }
 
     async fn partner(&self, id: &PartnerId) -> Result<Option<Partner>, StoreError> {
-        let row: Option<PartnerRow> =
-            sqlx::query_as(&format!("SELECT {PARTNER_COLUMNS} FROM partners WHERE id = $1"))
-                .bind(id.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<PartnerRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            partner_columns!(),
+            " FROM partners WHERE id = $1"
+        ))
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(Partner::try_from).transpose()
     }
 
     async fn partners(&self) -> Result<Vec<Partner>, StoreError> {
-        let rows: Vec<PartnerRow> =
-            sqlx::query_as(&format!("SELECT {PARTNER_COLUMNS} FROM partners ORDER BY id"))
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<PartnerRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            partner_columns!(),
+            " FROM partners ORDER BY id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
         rows.into_iter().map(Partner::try_from).collect()
     }
 
@@ -94,8 +108,10 @@ impl Store for PostgresStore {
         san_uris: &[String],
         subject: &str,
     ) -> Result<Option<Partner>, StoreError> {
-        let row: Option<PartnerRow> = sqlx::query_as(&format!(
-            "SELECT {PARTNER_COLUMNS} FROM partners \
+        let row: Option<PartnerRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            partner_columns!(),
+            " FROM partners \
              WHERE cert_san_uri = ANY($1) OR cert_subject = $2 \
              ORDER BY cert_san_uri IS NULL LIMIT 1"
         ))
@@ -141,18 +157,25 @@ impl Store for PostgresStore {
         .bind(now())
         .execute(&self.pool)
         .await?;
-        let row: AgreementRow = sqlx::query_as(&format!("SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE id = $1"))
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await?;
+        let row: AgreementRow = sqlx::query_as(concat!(
+            "SELECT ",
+            agreement_columns!(),
+            " FROM agreements WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
         row.try_into()
     }
 
     async fn agreements(&self) -> Result<Vec<Agreement>, StoreError> {
-        let rows: Vec<AgreementRow> =
-            sqlx::query_as(&format!("SELECT {AGREEMENT_COLUMNS} FROM agreements ORDER BY reference"))
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<AgreementRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            agreement_columns!(),
+            " FROM agreements ORDER BY reference"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
         rows.into_iter().map(Agreement::try_from).collect()
     }
 

@@ -9,9 +9,14 @@ use time::{Date, OffsetDateTime};
 use crate::StoreError;
 use crate::model::{Agreement, Partner, PartnerId};
 
-pub(crate) const PARTNER_COLUMNS: &str = "id, display_name, agency_kind, la_code, status, \
-     cert_san_uri, cert_subject, cert_fingerprints, token_issuer, token_algorithm, token_keys, \
-     created_at, updated_at";
+/// The partner columns, as a literal so statements built with `concat!` stay static SQL.
+macro_rules! partner_columns {
+    () => {
+        "id, display_name, agency_kind, la_code, status, cert_san_uri, cert_subject, \
+         cert_fingerprints, token_issuer, token_algorithm, token_keys, created_at, updated_at"
+    };
+}
+pub(crate) use partner_columns;
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct PartnerRow {
@@ -85,7 +90,10 @@ impl TryFrom<AgreementRow> for Agreement {
             exchanges: r.exchanges.0,
             purposes: r.purposes.0,
             data_categories: r.data_categories.0,
-            lawful_basis: r.lawful_basis.parse().map_err(|_| corrupt("lawful basis"))?,
+            lawful_basis: r
+                .lawful_basis
+                .parse()
+                .map_err(|_| corrupt("lawful basis"))?,
             starts_on: r.starts_on,
             review_on: r.review_on,
             ends_on: r.ends_on,
@@ -98,5 +106,6 @@ impl TryFrom<AgreementRow> for Agreement {
 /// is returned after an insert equals what a later read returns.
 pub(crate) fn now() -> OffsetDateTime {
     let t = OffsetDateTime::now_utc();
-    t.replace_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
+    t.replace_nanosecond(t.nanosecond() / 1000 * 1000)
+        .unwrap_or(t)
 }

@@ -4,12 +4,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::types::Json;
-use sqlx::SqlitePool;
 
 use crate::model::*;
-use crate::rows::{AgreementRow, PARTNER_COLUMNS, PartnerRow, now};
+use crate::rows::{AgreementRow, PartnerRow, now, partner_columns};
 use crate::{Backend, Store, StoreError};
 
 /// SQLite store. Writers queue on SQLite's single write lock (busy timeout 5 s).
@@ -50,8 +50,10 @@ impl Store for SqliteStore {
 
     async fn add_partner(&self, p: &NewPartner) -> Result<Partner, StoreError> {
         let at = now();
-        sqlx::query(&format!(
-            "INSERT INTO partners ({PARTNER_COLUMNS}) \
+        sqlx::query(concat!(
+            "INSERT INTO partners (",
+            partner_columns!(),
+            ") \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         ))
         .bind(p.id.as_str())
@@ -75,19 +77,25 @@ impl Store for SqliteStore {
     }
 
     async fn partner(&self, id: &PartnerId) -> Result<Option<Partner>, StoreError> {
-        let row: Option<PartnerRow> =
-            sqlx::query_as(&format!("SELECT {PARTNER_COLUMNS} FROM partners WHERE id = $1"))
-                .bind(id.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<PartnerRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            partner_columns!(),
+            " FROM partners WHERE id = $1"
+        ))
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(Partner::try_from).transpose()
     }
 
     async fn partners(&self) -> Result<Vec<Partner>, StoreError> {
-        let rows: Vec<PartnerRow> =
-            sqlx::query_as(&format!("SELECT {PARTNER_COLUMNS} FROM partners ORDER BY id"))
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<PartnerRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            partner_columns!(),
+            " FROM partners ORDER BY id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
         rows.into_iter().map(Partner::try_from).collect()
     }
 
@@ -97,8 +105,10 @@ impl Store for SqliteStore {
         subject: &str,
     ) -> Result<Option<Partner>, StoreError> {
         // json_each lets one statement test every SAN URI of the certificate.
-        let row: Option<PartnerRow> = sqlx::query_as(&format!(
-            "SELECT {PARTNER_COLUMNS} FROM partners \
+        let row: Option<PartnerRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            partner_columns!(),
+            " FROM partners \
              WHERE cert_san_uri IN (SELECT value FROM json_each($1)) OR cert_subject = $2 \
              ORDER BY cert_san_uri IS NULL LIMIT 1"
         ))
@@ -152,10 +162,9 @@ impl Store for SqliteStore {
     }
 
     async fn agreements(&self) -> Result<Vec<Agreement>, StoreError> {
-        let rows: Vec<AgreementRow> =
-            sqlx::query_as("SELECT * FROM agreements ORDER BY reference")
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<AgreementRow> = sqlx::query_as("SELECT * FROM agreements ORDER BY reference")
+            .fetch_all(&self.pool)
+            .await?;
         rows.into_iter().map(Agreement::try_from).collect()
     }
 

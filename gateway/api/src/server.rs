@@ -1,0 +1,141 @@
+//! Running the gateway: TLS listener, reload watcher, housekeeping, graceful shutdown.
+//!
+//! Used by `gateway serve` and by the end-to-end tests, so the tests exercise exactly what
+//! an operator runs.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use gateway_auth::TokenPolicy;
+use gateway_edge::{ClientPeer, ReloadableTls, TlsError, TlsListener, TlsSettings};
+use gateway_store::Store;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::{AppState, router};
+
+/// What a server needs besides its database.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub listen: SocketAddr,
+    pub tls: TlsSettings,
+    pub tokens: TokenPolicy,
+    /// How often the TLS files are checked for changes (SIGHUP also reloads at once).
+    pub reload_poll: Duration,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// A started server. Dropping it does not stop it; call [`RunningServer::shutdown`].
+#[derive(Debug)]
+pub struct RunningServer {
+    pub local_addr: SocketAddr,
+    pub tls: Arc<ReloadableTls>,
+    shutdown: Option<oneshot::Sender<()>>,
+    serving: JoinHandle<io::Result<()>>,
+    background: Vec<JoinHandle<()>>,
+}
+
+/// Loads TLS, binds, and starts serving in the background.
+pub async fn start(
+    settings: ServerSettings,
+    store: Arc<dyn Store>,
+) -> Result<RunningServer, StartError> {
+    let tls = Arc::new(ReloadableTls::load(settings.tls.clone())?);
+    let tcp = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: settings.listen,
+            source,
+        })?;
+    let listener = TlsListener::new(tcp, tls.clone()).map_err(|source| StartError::Bind {
+        addr: settings.listen,
+        source,
+    })?;
+    let local_addr =
+        axum::serve::Listener::local_addr(&listener).map_err(|source| StartError::Bind {
+            addr: settings.listen,
+            source,
+        })?;
+
+    let background = vec![
+        tokio::spawn(gateway_edge::watch_for_changes(
+            tls.clone(),
+            settings.reload_poll,
+        )),
+        tokio::spawn(purge_token_uses(store.clone())),
+    ];
+    let app = router(AppState::new(store, settings.tokens));
+    let (tx, rx) = oneshot::channel::<()>();
+    let serving = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<ClientPeer>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = rx.await;
+        })
+        .await
+    });
+    tracing::info!(%local_addr, "gateway listening (mutual TLS)");
+    Ok(RunningServer {
+        local_addr,
+        tls,
+        shutdown: Some(tx),
+        serving,
+        background,
+    })
+}
+
+impl RunningServer {
+    /// Stops accepting, lets in-flight requests finish, then returns.
+    pub async fn shutdown(mut self) -> io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.wait().await
+    }
+
+    /// Waits until the server stops (after [`RunningServer::shutdown`] or a fatal error).
+    pub async fn wait(&mut self) -> io::Result<()> {
+        let result = (&mut self.serving)
+            .await
+            .unwrap_or_else(|join| Err(io::Error::other(join)));
+        for task in &self.background {
+            task.abort();
+        }
+        result
+    }
+
+    /// A handle that triggers graceful shutdown, e.g. from a signal handler.
+    pub fn take_shutdown_trigger(&mut self) -> Option<oneshot::Sender<()>> {
+        self.shutdown.take()
+    }
+}
+
+/// Token-use records are only needed until their token expires.
+async fn purge_token_uses(store: Arc<dyn Store>) {
+    let mut ticker = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        ticker.tick().await;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        match store.purge_token_uses(now).await {
+            Ok(n) if n > 0 => tracing::debug!(purged = n, "expired token-use records removed"),
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "could not purge token-use records"),
+        }
+    }
+}

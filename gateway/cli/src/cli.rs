@@ -1,0 +1,191 @@
+//! The command line's shape.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gateway",
+    version,
+    about = "Secure inter-agency data-sharing gateway for young people's services (CCIS)"
+)]
+pub struct Cli {
+    /// Configuration file (TOML). Without one, the zero-config development defaults apply:
+    /// SQLite under ./data, a dev PKI under ./certs/dev, listening on 127.0.0.1:8443.
+    #[arg(long, global = true, env = "GATEWAY_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Database: sqlite://PATH or postgres://... (overrides the configuration).
+    #[arg(long, global = true, env = "GATEWAY_DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Log format on stderr.
+    #[arg(long, global = true, default_value = "json", value_parser = ["json", "text"])]
+    pub log_format: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gateway.
+    Serve(ServeArgs),
+    /// Make a development PKI.
+    #[command(subcommand)]
+    Certs(CertsCommand),
+    /// Manage the partner registry.
+    #[command(subcommand)]
+    Partners(PartnersCommand),
+    /// Manage data sharing agreements.
+    #[command(subcommand)]
+    Agreements(AgreementsCommand),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Development tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (overrides the configuration).
+    #[arg(long)]
+    pub listen: Option<std::net::SocketAddr>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertsCommand {
+    /// Create a dev CA, server certificate, one client certificate and token key pair per
+    /// demo partner, and an empty CRL.
+    Init {
+        #[arg(long, default_value = "certs/dev")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PartnersCommand {
+    /// Register a partner agency.
+    Add(PartnerAddArgs),
+    /// List registered partners.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Suspend a partner: every call it makes is refused (403) from now on.
+    Suspend { id: String },
+    /// Re-activate a suspended partner.
+    Activate { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct PartnerAddArgs {
+    /// Short id: lower-case letters, digits and '-'.
+    #[arg(long)]
+    pub id: String,
+    #[arg(long)]
+    pub name: String,
+    /// local_authority, youth_offending_team, jobcentre_plus or social_services.
+    #[arg(long)]
+    pub kind: String,
+    /// Three-digit LA code, where relevant.
+    #[arg(long)]
+    pub la_code: Option<String>,
+    /// The subjectAltName URI its client certificate carries.
+    #[arg(long, required_unless_present = "cert_subject")]
+    pub san_uri: Option<String>,
+    /// Or the certificate subject (RFC 4514, as `openssl x509 -nameopt RFC2253` prints it).
+    #[arg(long)]
+    pub cert_subject: Option<String>,
+    /// Pin a certificate fingerprint (hex SHA-256 of the DER); repeatable.
+    #[arg(long = "fingerprint")]
+    pub fingerprints: Vec<String>,
+    /// The `iss` of its tokens.
+    #[arg(long)]
+    pub issuer: String,
+    /// ES256, EdDSA or RS256.
+    #[arg(long, default_value = "ES256")]
+    pub alg: String,
+    /// File with its token verification key(s): PEM public key(s) or a JWKS document.
+    #[arg(long)]
+    pub keys: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgreementsCommand {
+    /// Record a data sharing agreement.
+    Add(AgreementAddArgs),
+    /// List agreements.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AgreementAddArgs {
+    #[arg(long)]
+    pub reference: String,
+    #[arg(long)]
+    pub title: String,
+    /// A party's partner id; repeatable.
+    #[arg(long = "party", required = true)]
+    pub parties: Vec<String>,
+    /// An exchange covered (eet-status, benefit-registration, care-leaver-status, transfer);
+    /// repeatable.
+    #[arg(long = "exchange", required = true)]
+    pub exchanges: Vec<String>,
+    /// A purpose; repeatable.
+    #[arg(long = "purpose", required = true)]
+    pub purposes: Vec<String>,
+    /// A data category; repeatable.
+    #[arg(long = "category", required = true)]
+    pub categories: Vec<String>,
+    /// consent, public_task or legal_obligation.
+    #[arg(long)]
+    pub basis: String,
+    /// First day in force (YYYY-MM-DD).
+    #[arg(long)]
+    pub starts: String,
+    /// Review date (YYYY-MM-DD).
+    #[arg(long)]
+    pub review: String,
+    /// Last day in force (YYYY-MM-DD), if it ends.
+    #[arg(long)]
+    pub ends: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Mint a partner token bound to a client certificate (development only: in production
+    /// each partner's identity provider issues its own).
+    Mint(TokenMintArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenMintArgs {
+    /// A demo partner of the dev PKI; fills in the key, certificate and issuer.
+    #[arg(long)]
+    pub partner: String,
+    /// The dev PKI folder.
+    #[arg(long, default_value = "certs/dev")]
+    pub pki: PathBuf,
+    /// Bind to this client certificate instead of the partner's dev one.
+    #[arg(long)]
+    pub cert: Option<PathBuf>,
+    #[arg(long, default_value = "officer-1")]
+    pub officer: String,
+    #[arg(long, default_value = "case_worker")]
+    pub role: String,
+    #[arg(long, default_value = "ete-support")]
+    pub purpose: String,
+    /// Lifetime in seconds.
+    #[arg(long, default_value_t = 300)]
+    pub lifetime: i64,
+    /// Audience (defaults to the configured one).
+    #[arg(long)]
+    pub audience: Option<String>,
+}

@@ -1,0 +1,39 @@
+//! One module per command group.
+
+mod agreements;
+mod certs;
+mod partners;
+mod serve;
+mod token;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use gateway_store::Store;
+
+use crate::cli::{Cli, Command};
+use crate::config::{GatewayConfig, prepare_database_dir};
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = GatewayConfig::load(&cli)?;
+    match cli.command {
+        Command::Serve(args) => serve::run(config, args).await,
+        Command::Certs(cmd) => certs::run(cmd),
+        Command::Partners(cmd) => partners::run(&open_store(&config).await?, cmd).await,
+        Command::Agreements(cmd) => agreements::run(&open_store(&config).await?, cmd).await,
+        Command::Migrate => {
+            let store = open_store(&config).await?;
+            println!("database is migrated ({:?})", store.backend());
+            Ok(())
+        }
+        Command::Token(cmd) => token::run(&config, cmd),
+    }
+}
+
+/// Opens (and migrates) the configured database.
+pub async fn open_store(config: &GatewayConfig) -> anyhow::Result<Arc<dyn Store>> {
+    prepare_database_dir(&config.database_url)?;
+    gateway_store::connect(&config.database_url)
+        .await
+        .context("cannot open the database")
+}

@@ -1,0 +1,141 @@
+//! Configuration: built-in development defaults, then `--config FILE` (TOML), then
+//! `GATEWAY_*` environment variables (nested keys with `__`, e.g. `GATEWAY_TOKENS__AUDIENCE`),
+//! then command-line flags.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use gateway_auth::TokenPolicy;
+use gateway_edge::{CrlExpiry, TlsSettings};
+use serde::{Deserialize, Serialize};
+
+use crate::cli::Cli;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayConfig {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    /// A development PKI folder, created if absent; when the partner registry is empty its
+    /// demo partners are registered. Never set this in production.
+    pub dev_pki: Option<PathBuf>,
+    pub tls: TlsConfig,
+    pub tokens: TokensConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    pub server_cert: PathBuf,
+    pub server_key: PathBuf,
+    pub client_ca_bundle: PathBuf,
+    pub crls: Vec<PathBuf>,
+    /// `reject` (default): a CRL past its nextUpdate fails its CA's certificates closed.
+    /// `warn`: keep using it, with a warning at every load.
+    pub crl_expiry: String,
+    pub handshake_timeout_secs: u64,
+    pub max_concurrent_handshakes: usize,
+    pub reload_poll_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokensConfig {
+    pub audience: String,
+    pub leeway_secs: u64,
+    pub max_lifetime_secs: u64,
+}
+
+impl GatewayConfig {
+    fn defaults(dev: bool) -> Self {
+        let pki = PathBuf::from("certs/dev");
+        GatewayConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
+            database_url: "sqlite://data/gateway.db".into(),
+            dev_pki: dev.then(|| pki.clone()),
+            tls: TlsConfig {
+                server_cert: pki.join("server.pem"),
+                server_key: pki.join("server.key.pem"),
+                client_ca_bundle: pki.join("ca.pem"),
+                crls: vec![pki.join("crl.pem")],
+                crl_expiry: "reject".into(),
+                handshake_timeout_secs: 10,
+                max_concurrent_handshakes: 1024,
+                reload_poll_secs: 5,
+            },
+            tokens: TokensConfig {
+                audience: "urn:ccis-gateway:dev".into(),
+                leeway_secs: 30,
+                max_lifetime_secs: 3600,
+            },
+        }
+    }
+
+    pub fn load(cli: &Cli) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Self::defaults(cli.config.is_none())));
+        if let Some(path) = &cli.config {
+            anyhow::ensure!(
+                path.exists(),
+                "configuration file {} not found",
+                path.display()
+            );
+            figment = figment.merge(Toml::file(path));
+        }
+        figment = figment.merge(Env::prefixed("GATEWAY_").split("__").ignore(&[
+            "config",
+            "log",
+            "database_url",
+        ]));
+        let mut config: GatewayConfig = figment.extract().context("invalid configuration")?;
+        if let Some(url) = &cli.database_url {
+            config.database_url = url.clone();
+        }
+        Ok(config)
+    }
+
+    pub fn tls_settings(&self) -> anyhow::Result<TlsSettings> {
+        let crl_expiry = match self.tls.crl_expiry.as_str() {
+            "reject" => CrlExpiry::Reject,
+            "warn" => CrlExpiry::Warn,
+            other => anyhow::bail!("tls.crl_expiry must be \"reject\" or \"warn\", not {other:?}"),
+        };
+        Ok(TlsSettings {
+            server_cert: self.tls.server_cert.clone(),
+            server_key: self.tls.server_key.clone(),
+            client_ca_bundle: self.tls.client_ca_bundle.clone(),
+            crls: self.tls.crls.clone(),
+            crl_expiry,
+            handshake_timeout: Duration::from_secs(self.tls.handshake_timeout_secs),
+            max_concurrent_handshakes: self.tls.max_concurrent_handshakes,
+        })
+    }
+
+    pub fn token_policy(&self) -> TokenPolicy {
+        TokenPolicy {
+            audience: self.tokens.audience.clone(),
+            leeway_secs: self.tokens.leeway_secs,
+            max_lifetime_secs: self.tokens.max_lifetime_secs,
+        }
+    }
+}
+
+/// Makes sure the folder of a `sqlite://` database exists, so a fresh clone just works.
+pub fn prepare_database_dir(url: &str) -> anyhow::Result<()> {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        let path = path.split('?').next().unwrap_or(path);
+        if let Some(dir) = Path::new(path).parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+    }
+    Ok(())
+}
