@@ -1,1 +1,216 @@
-//! placeholder
+//! What the end-to-end tests share: a PKI made at test time, a fresh database per test on
+//! either backend, and [`spawn_app`], which starts the real gateway server on loopback.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_debug_implementations
+)]
+
+mod database;
+mod pki;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use gateway_api::server::{RunningServer, ServerSettings, start};
+use gateway_auth::TokenPolicy;
+use gateway_auth::mint::{TokenRequest, sign};
+use gateway_client::{ClientError, ClientIdentity, Connection};
+use gateway_edge::{CrlExpiry, TlsSettings};
+use gateway_pki::{IssuedCert, TokenKeyAlgorithm, TokenSigningKey};
+use gateway_store::{AgencyKind, NewPartner, PartnerId, Store, TokenAlgorithm};
+
+pub use database::{Backend, TestDatabase};
+pub use pki::TestPki;
+
+/// The audience every test gateway expects.
+pub const AUDIENCE: &str = "urn:ccis-gateway:test";
+
+/// Runs each named `async fn(Backend)` as two tests, one per backend.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+/// A registered partner as the tests drive it.
+pub struct TestPartner {
+    pub id: String,
+    pub cert: IssuedCert,
+    pub token_key: TokenSigningKey,
+    pub issuer: String,
+}
+
+impl TestPartner {
+    /// A token request bound to this partner's certificate, valid for five minutes.
+    pub fn token_request(&self) -> TokenRequest {
+        TokenRequest {
+            issuer: self.issuer.clone(),
+            audience: AUDIENCE.into(),
+            officer: format!("officer-of-{}", self.id),
+            role: "case_worker".into(),
+            purpose: "ete-support".into(),
+            case_reference: Some("CASE-1".into()),
+            cert_thumbprint: self.cert.thumbprint(),
+            issued_at: now(),
+            lifetime_secs: 300,
+        }
+    }
+
+    /// A fresh valid token.
+    pub fn token(&self) -> String {
+        self.sign(&self.token_request().claims())
+    }
+
+    /// Signs any claims with this partner's token key.
+    pub fn sign(&self, claims: &serde_json::Value) -> String {
+        sign(
+            claims,
+            &self.token_key.private_pem,
+            self.token_key.algorithm.jose_name(),
+        )
+        .unwrap()
+    }
+}
+
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// A gateway server running on loopback with its own PKI and database.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub server: RunningServer,
+    pub store: Arc<dyn Store>,
+    pub pki: TestPki,
+    pub db: TestDatabase,
+}
+
+/// How a test wants its gateway.
+#[derive(Clone, Copy)]
+pub struct AppOptions {
+    pub handshake_timeout: Duration,
+    pub reload_poll: Duration,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        AppOptions {
+            handshake_timeout: Duration::from_secs(10),
+            reload_poll: Duration::from_millis(100),
+        }
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, AppOptions::default()).await
+}
+
+pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
+    let pki = TestPki::new();
+    let db = TestDatabase::create(backend, pki.dir()).await;
+    let store = gateway_store::connect(&db.url).await.unwrap();
+    let settings = ServerSettings {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        tls: TlsSettings {
+            server_cert: pki.path("server.pem"),
+            server_key: pki.path("server.key.pem"),
+            client_ca_bundle: pki.path("ca.pem"),
+            crls: vec![pki.path("crl.pem")],
+            crl_expiry: CrlExpiry::Reject,
+            handshake_timeout: options.handshake_timeout,
+            max_concurrent_handshakes: 256,
+        },
+        tokens: TokenPolicy {
+            audience: AUDIENCE.into(),
+            leeway_secs: 5,
+            max_lifetime_secs: 3600,
+        },
+        reload_poll: options.reload_poll,
+    };
+    let server = start(settings, store.clone()).await.unwrap();
+    TestApp {
+        addr: server.local_addr,
+        server,
+        store,
+        pki,
+        db,
+    }
+}
+
+impl TestApp {
+    /// Issues a client certificate and token key for a new partner and registers it.
+    pub async fn register(&self, id: &str, kind: AgencyKind) -> TestPartner {
+        let partner = self.issue_partner(id);
+        self.store
+            .add_partner(&NewPartner {
+                id: PartnerId::parse(id).unwrap(),
+                display_name: format!("Partner {id}"),
+                agency_kind: kind,
+                la_code: None,
+                cert_san_uri: Some(TestPki::san_uri(id)),
+                cert_subject: None,
+                cert_fingerprints: vec![],
+                token_issuer: partner.issuer.clone(),
+                token_algorithm: TokenAlgorithm::Es256,
+                token_keys: partner.token_key.public_pem.clone(),
+            })
+            .await
+            .unwrap();
+        partner
+    }
+
+    /// A partner with a valid certificate from the trusted CA, not registered.
+    pub fn issue_partner(&self, id: &str) -> TestPartner {
+        TestPartner {
+            id: id.into(),
+            cert: self.pki.client_cert(id),
+            token_key: TokenSigningKey::generate(TokenKeyAlgorithm::Es256).unwrap(),
+            issuer: format!("https://idp.{id}.example"),
+        }
+    }
+
+    pub async fn connect(&self, partner: &TestPartner) -> Connection {
+        self.try_connect(&partner.cert).await.unwrap()
+    }
+
+    pub async fn try_connect(&self, cert: &IssuedCert) -> Result<Connection, ClientError> {
+        self.connect_as(&self.pki.identity(Some(cert))).await
+    }
+
+    pub async fn connect_as(&self, identity: &ClientIdentity) -> Result<Connection, ClientError> {
+        identity.connect(self.addr, "localhost").await
+    }
+
+    /// Connects and makes one authenticated call; the error if the TLS layer refuses.
+    pub async fn whoami(
+        &self,
+        cert: &IssuedCert,
+        token: &str,
+    ) -> Result<gateway_client::Response, ClientError> {
+        let mut conn = self.try_connect(cert).await?;
+        conn.get("/v1/whoami", Some(token)).await
+    }
+
+    pub async fn stop(self) {
+        self.server.shutdown().await.unwrap();
+        self.db.drop_database().await;
+    }
+}

@@ -26,8 +26,10 @@ pub enum TokenError {
     Missing,
     #[error("the token is not valid for this gateway")]
     Invalid,
-    #[error("the token has expired or is not yet valid")]
+    #[error("the token has expired")]
     Expired,
+    #[error("the token is not yet valid (nbf or iat in the future)")]
+    NotYetValid,
     #[error("the token is not bound to the client certificate presented")]
     NotBound,
     #[error("the token has already been used")]
@@ -41,6 +43,7 @@ impl TokenError {
             TokenError::Missing => "token-missing",
             TokenError::Invalid => "token-invalid",
             TokenError::Expired => "token-expired",
+            TokenError::NotYetValid => "token-not-yet-valid",
             TokenError::NotBound => "token-not-bound",
             TokenError::Replayed => "token-replayed",
         }
@@ -114,9 +117,8 @@ pub fn verify(
             }
             Err(err) => {
                 outcome = Err(match err.kind() {
-                    ErrorKind::ExpiredSignature | ErrorKind::ImmatureSignature => {
-                        TokenError::Expired
-                    }
+                    ErrorKind::ExpiredSignature => TokenError::Expired,
+                    ErrorKind::ImmatureSignature => TokenError::NotYetValid,
                     _ => TokenError::Invalid,
                 });
                 // A bad signature may just be the wrong key of several; anything else
@@ -132,7 +134,7 @@ pub fn verify(
     let leeway = i64::try_from(policy.leeway_secs).unwrap_or(i64::MAX);
     let max_lifetime = i64::try_from(policy.max_lifetime_secs).unwrap_or(i64::MAX);
     if claims.iat > now.saturating_add(leeway) {
-        return Err(TokenError::Expired);
+        return Err(TokenError::NotYetValid);
     }
     if claims.exp.saturating_sub(claims.iat) > max_lifetime {
         return Err(TokenError::Invalid);

@@ -1,0 +1,133 @@
+//! Only a valid, unrevoked client certificate from the partner CA gets past the handshake.
+
+use gateway_pki::ClientCertSpec;
+use gateway_store::AgencyKind;
+use gateway_tests::{Backend, on_both_backends, spawn_app};
+use time::{Duration, OffsetDateTime};
+
+use crate::assert_refused_by_tls;
+
+on_both_backends!(
+    valid_partner_gets_200,
+    no_client_certificate_is_refused,
+    certificate_from_another_ca_is_refused,
+    expired_certificate_is_refused,
+    revoked_certificate_is_refused,
+    certificate_without_client_auth_usage_is_refused,
+    health_and_readiness_answer,
+);
+
+async fn valid_partner_gets_200(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let yot = app
+        .register("kent-yot", AgencyKind::YouthOffendingTeam)
+        .await;
+    let response = app.whoami(&yot.cert, &yot.token()).await.unwrap();
+    assert_eq!(response.status, 200);
+    let body = response.json();
+    assert_eq!(body["partner"], "kent-yot");
+    assert_eq!(body["agency_kind"], "youth_offending_team");
+    assert_eq!(body["officer"], "officer-of-kent-yot");
+    assert_eq!(body["role"], "case_worker");
+    assert_eq!(body["purpose"], "ete-support");
+    assert!(response.headers.contains_key("x-request-id"));
+    app.stop().await;
+}
+
+async fn no_client_certificate_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let yot = app
+        .register("kent-yot", AgencyKind::YouthOffendingTeam)
+        .await;
+    let anonymous = app.pki.identity(None);
+    let outcome = match app.connect_as(&anonymous).await {
+        Ok(mut conn) => conn.get("/v1/whoami", Some(&yot.token())).await,
+        Err(err) => Err(err),
+    };
+    let reason = assert_refused_by_tls(outcome);
+    assert!(reason.contains("CertificateRequired"), "{reason}");
+    app.stop().await;
+}
+
+async fn certificate_from_another_ca_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let yot = app
+        .register("kent-yot", AgencyKind::YouthOffendingTeam)
+        .await;
+    // Same SAN URI as the registered partner, but issued by a CA the gateway does not trust.
+    let forged = app
+        .pki
+        .other_ca
+        .issue_client(&gateway_tests::TestPki::client_spec("kent-yot"))
+        .unwrap();
+    let reason = assert_refused_by_tls(app.whoami(&forged, &yot.token()).await);
+    assert!(reason.contains("UnknownCA"), "{reason}");
+    app.stop().await;
+}
+
+async fn expired_certificate_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let yot = app
+        .register("kent-yot", AgencyKind::YouthOffendingTeam)
+        .await;
+    let mut spec = gateway_tests::TestPki::client_spec("kent-yot");
+    spec.not_before = OffsetDateTime::now_utc() - Duration::days(30);
+    spec.not_after = OffsetDateTime::now_utc() - Duration::days(1);
+    let expired = app.pki.ca.issue_client(&spec).unwrap();
+    let reason = assert_refused_by_tls(app.whoami(&expired, &yot.token()).await);
+    assert!(reason.contains("CertificateExpired"), "{reason}");
+    app.stop().await;
+}
+
+async fn revoked_certificate_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let yot = app
+        .register("kent-yot", AgencyKind::YouthOffendingTeam)
+        .await;
+    assert_eq!(
+        app.whoami(&yot.cert, &yot.token()).await.unwrap().status,
+        200
+    );
+    app.pki.revoke(&yot.cert);
+    assert!(
+        app.server.tls.reload(false).await.unwrap(),
+        "the CRL changed"
+    );
+    let reason = assert_refused_by_tls(app.whoami(&yot.cert, &yot.token()).await);
+    assert!(reason.contains("CertificateRevoked"), "{reason}");
+    app.stop().await;
+}
+
+async fn certificate_without_client_auth_usage_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let yot = app
+        .register("kent-yot", AgencyKind::YouthOffendingTeam)
+        .await;
+    let spec = ClientCertSpec {
+        client_auth: false,
+        ..gateway_tests::TestPki::client_spec("kent-yot")
+    };
+    let server_only = app.pki.ca.issue_client(&spec).unwrap();
+    let mut token = yot.token_request();
+    token.cert_thumbprint = server_only.thumbprint();
+    let token = yot.sign(&token.claims());
+    let reason = assert_refused_by_tls(app.whoami(&server_only, &token).await);
+    assert!(reason.contains("UnsupportedCertificate"), "{reason}");
+    app.stop().await;
+}
+
+async fn health_and_readiness_answer(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let yot = app
+        .register("kent-yot", AgencyKind::YouthOffendingTeam)
+        .await;
+    let mut conn = app.connect(&yot).await;
+    let health = conn.get("/healthz", None).await.unwrap();
+    assert_eq!(health.status, 200);
+    let ready = conn.get("/readyz", None).await.unwrap();
+    assert_eq!(ready.status, 200);
+    assert_eq!(ready.json()["checks"]["database"], "ok");
+    let missing = conn.get("/v1/nothing-here", None).await.unwrap();
+    crate::assert_problem(&missing, 404, "not-found");
+    app.stop().await;
+}
