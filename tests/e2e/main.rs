@@ -5,6 +5,7 @@
 mod handshake;
 mod registry;
 mod reload;
+mod store;
 mod tokens;
 
 use gateway_client::{ClientError, Response};
