@@ -1,0 +1,607 @@
+//! The streaming NCCIS reader.
+
+use std::io::BufRead;
+
+use gateway_domain::{
+    Activity, ActivityCode, Address, CcisId, Characteristic, CohortStatus, EstablishmentNumber,
+    Gender, LaCode, LevelOfNeed, Postcode, SenProvision, Ukprn, Uln, Upn, YoungPerson,
+};
+
+use super::FileHeader;
+use super::check::{CheckerConfig, Uniqueness, check_record};
+use super::layout as l;
+use crate::reject::{
+    CheckerRule as Rule, FatalError, FatalKind, ReadError, RecordReject, Violation,
+};
+use crate::xml::Limits;
+use crate::xml::fields::{Fields, leaf, opt, opt_date, opt_text, req, req_date, req_text};
+use crate::xml::input::{Node, Schema, Top, Tree, XmlInput};
+
+const HEADER_SCHEMA: Schema = Schema {
+    names: l::HEADER_NAMES,
+    strict: true,
+};
+
+const RECORD_SCHEMA: Schema = Schema {
+    names: l::RECORD_NAMES,
+    strict: true,
+};
+
+/// Most elements a header may hold (its lists of databases and LAs).
+const MAX_HEADER_ELEMENTS: usize = 256;
+
+/// Counts of what a reader has seen so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReaderStats {
+    /// Records met (accepted + rejected).
+    pub records: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+}
+
+/// Reads an NCCIS return one record at a time.
+///
+/// Created with [`NccisReader::new`], which reads and validates the
+/// `FileHeader` (an unusable header is a [`FatalError`]). Iterating yields
+/// each record as `Ok(YoungPerson)` or `Err(ReadError::Rejected(..))`; a
+/// fatal problem is yielded once as `Err(ReadError::Fatal(..))` and ends
+/// the iteration. Reaching the end of a well-formed file ends it normally.
+pub struct NccisReader<R> {
+    input: XmlInput<R>,
+    header: FileHeader,
+    config: CheckerConfig,
+    unique: Uniqueness,
+    stats: ReaderStats,
+    done: bool,
+    tree: Tree,
+}
+
+impl<R> std::fmt::Debug for NccisReader<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NccisReader")
+            .field("stats", &self.stats)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+fn header_error(
+    field: &'static str,
+    problem: impl Into<std::borrow::Cow<'static, str>>,
+    offset: u64,
+) -> FatalError {
+    FatalError {
+        kind: FatalKind::Header {
+            field,
+            problem: problem.into(),
+        },
+        byte_offset: offset,
+        record_index: None,
+    }
+}
+
+fn database_id(s: &str) -> Result<u16, &'static str> {
+    if s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit()) {
+        s.parse().map_err(|_| "DatabaseID must be three digits")
+    } else {
+        Err("DatabaseID must be three digits")
+    }
+}
+
+/// Map the header subtree, collecting violations.
+fn map_header(node: Node<'_>, v: &mut Vec<Violation>) -> Option<FileHeader> {
+    let f = Fields::of(
+        node,
+        l::FILE_HEADER,
+        l::HEADER_NAMES,
+        &[l::DATABASE_ID, l::DATABASE_ID_XSD, l::SOURCE_LEA],
+        v,
+    );
+    let mut database_ids = Vec::new();
+    let mut db_nodes: Vec<Node<'_>> = f
+        .all(l::DATABASE_ID)
+        .chain(f.all(l::DATABASE_ID_XSD))
+        .collect();
+    if let Some(dbs) = f.one(l::DATABASES) {
+        let inner = Fields::of(
+            dbs,
+            l::DATABASES,
+            &[l::DATABASE_ID, l::DATABASE_ID_XSD],
+            &[l::DATABASE_ID, l::DATABASE_ID_XSD],
+            v,
+        );
+        db_nodes.extend(
+            inner
+                .all(l::DATABASE_ID)
+                .chain(inner.all(l::DATABASE_ID_XSD)),
+        );
+    }
+    for n in db_nodes {
+        if let Some(s) = leaf(n, l::DATABASE_ID, v) {
+            match database_id(s.trim()) {
+                Ok(id) => database_ids.push(id),
+                Err(m) => v.push(Violation::with(l::DATABASE_ID, Rule::InvalidCode, m)),
+            }
+        }
+    }
+    let mut source_las = Vec::new();
+    let mut la_nodes: Vec<Node<'_>> = f.all(l::SOURCE_LEA).collect();
+    if let Some(las) = f.one(l::SOURCE_LEAS) {
+        let inner = Fields::of(las, l::SOURCE_LEAS, &[l::LEA_CODE], &[l::LEA_CODE], v);
+        la_nodes.extend(inner.all(l::LEA_CODE));
+    }
+    for n in la_nodes {
+        if let Some(s) = leaf(n, l::SOURCE_LEA, v) {
+            match LaCode::parse(s) {
+                Ok(la) => source_las.push(la),
+                Err(e) => v.push(Violation::with(
+                    l::SOURCE_LEA,
+                    Rule::InvalidIdentifier,
+                    e.to_string(),
+                )),
+            }
+        }
+    }
+    if database_ids.is_empty() && v.is_empty() {
+        v.push(Violation::new(l::DATABASE_ID, Rule::MissingField));
+    }
+    if source_las.is_empty() && v.is_empty() {
+        v.push(Violation::new(l::SOURCE_LEA, Rule::MissingField));
+    }
+    const MAX: usize = 1024;
+    let date_of_send = req_date(&f, l::DATE_OF_SEND, v);
+    let period_end = req_date(&f, l::PERIOD_END, v);
+    let supplier_name = req_text(&f, l::SUPPLIER_NAME, MAX, v);
+    let supplier_xml_version = req_text(&f, l::SUPPLIER_XML_VERSION, MAX, v);
+    let xml_schema_version = req_text(&f, l::XML_SCHEMA_VERSION, MAX, v);
+    if !v.is_empty() {
+        return None;
+    }
+    Some(FileHeader {
+        database_ids,
+        source_las,
+        date_of_send: date_of_send?,
+        period_end: period_end?,
+        supplier_name: supplier_name?,
+        supplier_xml_version: supplier_xml_version?,
+        xml_schema_version: xml_schema_version?,
+    })
+}
+
+fn la(s: &str) -> Result<LaCode, gateway_domain::IdError> {
+    LaCode::parse(s)
+}
+
+fn yes_no(s: &str) -> Result<bool, &'static str> {
+    match s.trim() {
+        "Y" | "y" => Ok(true),
+        "N" | "n" => Ok(false),
+        _ => Err("CurrencyLapsed must be Y or N"),
+    }
+}
+
+fn ethnicity(s: &str) -> Result<String, &'static str> {
+    let t = s.trim();
+    l::ETHNICITY_CODES
+        .iter()
+        .find(|c| c.eq_ignore_ascii_case(t))
+        .map(|c| (*c).to_owned())
+        .ok_or("Ethnicity is not a DfE ethnicity code")
+}
+
+fn young_persons_id(s: &str) -> Result<CcisId, String> {
+    let t = s.trim();
+    if t.len() != 13 || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Rule::YoungPersonsIdFormat.description().to_owned());
+    }
+    CcisId::parse(t).map_err(|e| e.to_string())
+}
+
+/// One `Cohort` element: the activity and its CurrencyLapsed flag.
+fn map_activity(node: Node<'_>, n: usize, v: &mut Vec<Violation>) -> Option<(Activity, bool)> {
+    let before = v.len();
+    let f = Fields::of(node, l::ACTIVITY, l::ACTIVITY_FIELDS, &[], v);
+    let code = req(
+        &f,
+        l::ACTIVITY_CODE,
+        Rule::InvalidCode,
+        |s| s.parse::<ActivityCode>(),
+        v,
+    );
+    let start = req_date(&f, l::START_DATE, v);
+    let ascertained = req_date(&f, l::DATE_ASCERTAINED, v);
+    let verified = req_date(&f, l::DATE_VERIFIED, v);
+    let review = opt_date(&f, l::REVIEW_DATE, v);
+    let due = opt_date(&f, l::DUE_TO_LAPSE, v);
+    let lapsed = req(&f, l::CURRENCY_LAPSED, Rule::InvalidCode, yes_no, v);
+    let level = opt(
+        &f,
+        l::LEVEL_OF_NEED_CODE,
+        Rule::InvalidCode,
+        |s| s.trim().parse::<LevelOfNeed>(),
+        v,
+    );
+    let neet = opt_date(&f, l::NEET_START, v);
+    let predicted = opt_date(&f, l::PREDICTED_END, v);
+    if v.len() > before {
+        // Say which activity the problems belong to.
+        for viol in v.iter_mut().skip(before) {
+            viol.message = format!("{} (activity {n})", viol.message).into();
+        }
+        return None;
+    }
+    let mut a = Activity::new(code?, start?, ascertained?, verified?);
+    a.review_date = review.ok()?;
+    a.due_to_lapse_date = due.ok()?;
+    a.level_of_need = level.ok()?;
+    a.neet_start_date = neet.ok()?;
+    a.predicted_end_date = predicted.ok()?;
+    Some((a, lapsed?))
+}
+
+/// Map a `YoungPersonsRecord` subtree to a record, or collect why not.
+fn map_record(
+    node: Node<'_>,
+    limits: &Limits,
+    v: &mut Vec<Violation>,
+) -> Option<(YoungPerson, Vec<bool>)> {
+    let max_text = limits.max_text_len;
+    let top = Fields::of(
+        node,
+        l::RECORD,
+        &[l::PERSONAL_DETAILS, l::LEVEL_OF_NEED, l::ACTIVITIES],
+        &[],
+        v,
+    );
+
+    // PersonalDetails
+    let Some(pd_node) = top.one(l::PERSONAL_DETAILS) else {
+        v.push(Violation::new(l::PERSONAL_DETAILS, Rule::MissingField));
+        return None;
+    };
+    let pd = Fields::of(pd_node, l::PERSONAL_DETAILS, l::PERSONAL_FIELDS, &[], v);
+    let ccis_id = req(
+        &pd,
+        l::YOUNG_PERSONS_ID,
+        Rule::YoungPersonsIdFormat,
+        young_persons_id,
+        v,
+    );
+    let cohort_status = req(
+        &pd,
+        l::COHORT_STATUS,
+        Rule::InvalidCode,
+        CohortStatus::parse,
+        v,
+    );
+    let given_name = req_text(&pd, l::GIVEN_NAME, max_text, v);
+    let middle_name = opt_text(&pd, l::MIDDLE_NAME, max_text, v);
+    let family_name = req_text(&pd, l::FAMILY_NAME, max_text, v);
+    let lines: Vec<String> = l::ADDRESS_LINES
+        .iter()
+        .filter_map(|name| opt_text(&pd, name, max_text, v))
+        .collect();
+    let town = opt_text(&pd, l::TOWN, max_text, v);
+    let county = opt_text(&pd, l::COUNTY, max_text, v);
+    let postcode = opt(
+        &pd,
+        l::POSTCODE,
+        Rule::InvalidIdentifier,
+        Postcode::parse,
+        v,
+    );
+    let gender = req(&pd, l::GENDER, Rule::InvalidCode, Gender::parse, v);
+    let dob = req_date(&pd, l::DOB, v);
+    let ethnicity = opt(&pd, l::ETHNICITY, Rule::InvalidCode, ethnicity, v);
+    let lead_la = req(&pd, l::LEAD_LEA, Rule::InvalidIdentifier, la, v);
+    let educated_la = opt(&pd, l::EDUCATED_LEA, Rule::InvalidIdentifier, la, v);
+    let transferred = opt(&pd, l::TRANSFERRED_TO, Rule::InvalidIdentifier, la, v);
+    let la_y11 = opt(&pd, l::LEA_AT_YEAR_11, Rule::InvalidIdentifier, la, v);
+    let uln = opt(&pd, l::ULN, Rule::InvalidIdentifier, Uln::parse, v);
+    let upn = opt(&pd, l::UPN, Rule::InvalidIdentifier, Upn::parse, v);
+    let estab = opt(
+        &pd,
+        l::ESTABLISHMENT,
+        Rule::InvalidIdentifier,
+        EstablishmentNumber::parse,
+        v,
+    );
+    let ukprn = opt(&pd, l::UKPRN, Rule::InvalidIdentifier, Ukprn::parse, v);
+
+    // LevelOfNeed
+    let (level_of_need, send, characteristics) = match top.one(l::LEVEL_OF_NEED) {
+        None => {
+            v.push(Violation::new(l::LEVEL_OF_NEED, Rule::MissingField));
+            (Ok(None), None, Vec::new())
+        }
+        Some(ln_node) => {
+            let ln = Fields::of(ln_node, l::LEVEL_OF_NEED, l::LEVEL_OF_NEED_FIELDS, &[], v);
+            let level = opt(
+                &ln,
+                l::LEVEL_OF_NEED_CODE,
+                Rule::InvalidCode,
+                |s| s.trim().parse::<LevelOfNeed>(),
+                v,
+            );
+            let send = req(&ln, l::SEND_FLAG, Rule::InvalidCode, SenProvision::parse, v);
+            let mut chars: Vec<Characteristic> = Vec::new();
+            if let Some(cs) = ln.one(l::CHARACTERISTICS) {
+                let cf = Fields::of(
+                    cs,
+                    l::CHARACTERISTICS,
+                    &[l::CHARACTERISTIC_CODE],
+                    &[l::CHARACTERISTIC_CODE],
+                    v,
+                );
+                for c in cf.all(l::CHARACTERISTIC_CODE) {
+                    let Some(s) = leaf(c, l::CHARACTERISTIC_CODE, v) else {
+                        continue;
+                    };
+                    match s.parse::<Characteristic>() {
+                        Ok(code) if chars.contains(&code) => {
+                            v.push(Violation::with(
+                                l::CHARACTERISTIC_CODE,
+                                Rule::DuplicateElement,
+                                "characteristic listed twice",
+                            ));
+                        }
+                        Ok(code) => chars.push(code),
+                        Err(e) => v.push(Violation::with(
+                            l::CHARACTERISTIC_CODE,
+                            Rule::InvalidCode,
+                            e.to_string(),
+                        )),
+                    }
+                }
+            }
+            (level, send, chars)
+        }
+    };
+
+    // Activities
+    let mut activities = Vec::new();
+    let mut lapsed = Vec::new();
+    if let Some(acts) = top.one(l::ACTIVITIES) {
+        let af = Fields::of(acts, l::ACTIVITIES, &[l::ACTIVITY], &[l::ACTIVITY], v);
+        if af.count(l::ACTIVITY) > limits.max_activities {
+            v.push(Violation::with(
+                l::ACTIVITY,
+                Rule::TooManyEntries,
+                "more activities than max_activities",
+            ));
+        } else {
+            for (i, a) in af.all(l::ACTIVITY).enumerate() {
+                if let Some((activity, flag)) = map_activity(a, i + 1, v) {
+                    activities.push(activity);
+                    lapsed.push(flag);
+                }
+            }
+        }
+    }
+
+    if !v.is_empty() {
+        return None;
+    }
+    let address = Address::new(lines, town, county, postcode.ok()?).ok()?;
+    let ethnicity = ethnicity.ok()?;
+    let characteristics_170 = characteristics.contains(&Characteristic::SupervisedByYot);
+    let person = YoungPerson {
+        ccis_id: ccis_id?,
+        upn: upn.ok()?,
+        uln: uln.ok()?,
+        nino: None,
+        nhs_number: None,
+        given_name: given_name?,
+        middle_name,
+        family_name: family_name?,
+        gender: gender?,
+        date_of_birth: dob?,
+        address,
+        lead_la: lead_la?,
+        la_at_year_11: la_y11.ok()?,
+        cohort_status: cohort_status?,
+        transferred_to_la: transferred.ok()?,
+        ethnicity,
+        educated_la: educated_la.ok()?,
+        send: send?,
+        characteristics,
+        level_of_need: level_of_need.ok()?,
+        activities,
+        benefit_registration: None,
+        care: None,
+        yot_supervised: characteristics_170,
+        establishment_number: estab.ok()?,
+        ukprn: ukprn.ok()?,
+    };
+    Some((person, lapsed))
+}
+
+impl<R: BufRead> NccisReader<R> {
+    /// Read the file header with the default checker configuration.
+    pub fn new(read: R, limits: Limits) -> Result<Self, FatalError> {
+        Self::with_config(read, limits, CheckerConfig::default())
+    }
+
+    /// Read the file header; records will be checked with `config`.
+    pub fn with_config(read: R, limits: Limits, config: CheckerConfig) -> Result<Self, FatalError> {
+        let mut input = XmlInput::new(read, limits);
+        match input.next_top_with(l::root_name)? {
+            Top::Start(tag) if tag.name.is_some() && !tag.empty => {}
+            Top::Start(tag) if tag.name.is_some() => {
+                return Err(header_error(
+                    l::FILE_HEADER,
+                    "the return has no FileHeader",
+                    tag.offset,
+                ));
+            }
+            Top::Start(tag) => {
+                return Err(FatalError {
+                    kind: FatalKind::Structure {
+                        problem: "the root element is not an NCCIS return",
+                    },
+                    byte_offset: tag.offset,
+                    record_index: None,
+                });
+            }
+            Top::End | Top::Eof => {
+                return Err(input.fatal(FatalKind::Structure {
+                    problem: "the document has no root element",
+                }));
+            }
+        }
+        let header_tag = match input.next_top(&[l::FILE_HEADER])? {
+            Top::Start(tag) if tag.name.is_some() => tag,
+            _ => {
+                return Err(header_error(
+                    l::FILE_HEADER,
+                    "the return must start with a FileHeader",
+                    input.position(),
+                ));
+            }
+        };
+        let mut tree = Tree::default();
+        input.read_subtree(header_tag, HEADER_SCHEMA, MAX_HEADER_ELEMENTS, &mut tree)?;
+        let offset = header_tag.offset;
+        let mut v = Vec::new();
+        let header = tree.root().and_then(|node| map_header(node, &mut v));
+        match (header, v.into_iter().next()) {
+            (Some(header), None) => Ok(NccisReader {
+                input,
+                header,
+                config,
+                unique: Uniqueness::default(),
+                stats: ReaderStats::default(),
+                done: false,
+                tree,
+            }),
+            (_, Some(first)) => Err(header_error(first.field, first.message, offset)),
+            (None, None) => Err(header_error(l::FILE_HEADER, "unusable header", offset)),
+        }
+    }
+
+    pub fn header(&self) -> &FileHeader {
+        &self.header
+    }
+
+    pub fn stats(&self) -> ReaderStats {
+        self.stats
+    }
+
+    fn fatal(
+        &mut self,
+        mut e: FatalError,
+        record: Option<u64>,
+    ) -> Option<Result<YoungPerson, ReadError>> {
+        self.done = true;
+        e.record_index = record;
+        Some(Err(ReadError::Fatal(e)))
+    }
+
+    fn read_record(
+        &mut self,
+        tag: crate::xml::input::StartTag,
+    ) -> Result<Result<YoungPerson, RecordReject>, FatalError> {
+        let index = self.stats.records;
+        self.stats.records += 1;
+        if let Some(max) = self.input.limits().max_records
+            && self.stats.records > max
+        {
+            return Err(FatalError {
+                kind: FatalKind::Limit {
+                    limit: "max_records",
+                },
+                byte_offset: tag.offset,
+                record_index: Some(index),
+            });
+        }
+        let limits = *self.input.limits();
+        self.input
+            .read_subtree(
+                tag,
+                RECORD_SCHEMA,
+                limits.max_elements_per_record,
+                &mut self.tree,
+            )
+            .map_err(|mut e| {
+                e.record_index = Some(index);
+                e
+            })?;
+        let mut v = Vec::new();
+        let mapped = self
+            .tree
+            .root()
+            .and_then(|node| map_record(node, &limits, &mut v));
+        if let Some((person, lapsed)) = mapped {
+            check_record(&person, Some(&lapsed), &self.header, &self.config, &mut v);
+            self.unique.check(&person, &mut v);
+            if v.is_empty() {
+                self.unique.accept(&person, index);
+                self.stats.accepted += 1;
+                return Ok(Ok(person));
+            }
+        }
+        self.stats.rejected += 1;
+        let reject = RecordReject::from_violations(index, tag.offset, v).unwrap_or(RecordReject {
+            record_index: index,
+            byte_offset: tag.offset,
+            field: l::RECORD,
+            rule: Rule::MissingField,
+            message: "record could not be read".into(),
+            further: Vec::new(),
+        });
+        Ok(Err(reject))
+    }
+}
+
+impl<R: BufRead> Iterator for NccisReader<R> {
+    type Item = Result<YoungPerson, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.input.next_top(&[l::RECORD]) {
+            Err(e) => self.fatal(e, None),
+            Ok(Top::Start(tag)) if tag.name.is_some() => match self.read_record(tag) {
+                Ok(Ok(p)) => Some(Ok(p)),
+                Ok(Err(reject)) => Some(Err(ReadError::Rejected(reject))),
+                Err(e) => {
+                    let index = e.record_index;
+                    self.fatal(e, index)
+                }
+            },
+            Ok(Top::Start(tag)) => {
+                let e = FatalError {
+                    kind: FatalKind::Structure {
+                        problem: "only YoungPersonsRecord elements may follow the FileHeader",
+                    },
+                    byte_offset: tag.offset,
+                    record_index: None,
+                };
+                self.fatal(e, None)
+            }
+            Ok(Top::End) => {
+                // The root closed: only comments and whitespace may follow.
+                match self.input.next_top(&[]) {
+                    Ok(Top::Eof) => {
+                        self.done = true;
+                        None
+                    }
+                    Ok(_) => {
+                        let e = self.input.fatal(FatalKind::Structure {
+                            problem: "content after the root element",
+                        });
+                        self.fatal(e, None)
+                    }
+                    Err(e) => self.fatal(e, None),
+                }
+            }
+            Ok(Top::Eof) => {
+                let e = self.input.fatal(FatalKind::Xml {
+                    problem: "unexpected end of input: the root element is not closed",
+                });
+                self.fatal(e, None)
+            }
+        }
+    }
+}
