@@ -1,0 +1,278 @@
+//! Scoring weights and decision thresholds for demographic matching.
+//!
+//! The weights are points in the spirit of Fellegi-Sunter log-odds: a field
+//! that agrees adds evidence that the candidate is the person, a field that
+//! disagrees subtracts it, a field the request did not give adds nothing.
+//! They are integers so that a score is exact, reproducible and easy to
+//! read in an audit record.
+//!
+//! Defaults and what they mean in practice (threshold 30, margin 8):
+//!
+//! | request against the candidate                          | score | unique? |
+//! |--------------------------------------------------------|------:|---------|
+//! | names, DOB and postcode exact                          |    46 | yes     |
+//! | names and DOB exact, no postcode in the request        |    36 | yes     |
+//! | names and DOB exact, postcode in another district      |    28 | no      |
+//! | one name with a typo, DOB exact, no postcode           | 30/31 | yes     |
+//! | names exact, DOB day/month swapped, no postcode        |    30 | yes     |
+//! | one typo and a swapped DOB, no postcode                | 24/25 | no      |
+//! | one typo and a swapped DOB, postcode exact             | 34/35 | yes     |
+//!
+//! Beyond the score, a unique answer always needs the DOB exact or
+//! day/month-swapped, both names at least close, and one name exact; see
+//! the crate documentation.
+
+use serde::{Deserialize, Serialize};
+
+/// Points for each level of agreement of each field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Weights {
+    /// Family name equal after normalisation.
+    pub family_exact: i32,
+    /// Family name within the typo tolerance, or one's words among the
+    /// other's ("Jones" / "Smith-Jones").
+    pub family_close: i32,
+    pub family_disagree: i32,
+    pub given_exact: i32,
+    pub given_close: i32,
+    pub given_disagree: i32,
+    pub dob_exact: i32,
+    /// Day and month exchanged (3 July written as 7 March), same year.
+    pub dob_swapped: i32,
+    /// Same year, and either the same month or the same day. Never enough
+    /// for a match; scored so that such a person counts as a competitor.
+    pub dob_near: i32,
+    /// Anything else, including every different year.
+    pub dob_other: i32,
+    pub postcode_exact: i32,
+    /// Same sector (outward code and the inward digit, e.g. `ME14 1`).
+    pub postcode_sector: i32,
+    /// Same outward code (district, e.g. `ME14`).
+    pub postcode_district: i32,
+    /// Both present and in different districts.
+    pub postcode_different: i32,
+    /// The request or the record has no postcode.
+    pub postcode_unknown: i32,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            family_exact: 12,
+            family_close: 6,
+            family_disagree: -12,
+            given_exact: 10,
+            given_close: 5,
+            given_disagree: -10,
+            dob_exact: 14,
+            dob_swapped: 8,
+            dob_near: 0,
+            dob_other: -20,
+            postcode_exact: 10,
+            postcode_sector: 5,
+            postcode_district: 2,
+            postcode_different: -8,
+            postcode_unknown: 0,
+        }
+    }
+}
+
+/// How many edits a name may be from another and still be "close".
+/// Measured on the shorter of the two names, in normalised characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TypoTolerance {
+    /// Names at least this long tolerate one edit (default 4: "Mia"/"Mai"
+    /// and "Ali"/"Al" are different names, "Smith"/"Smiht" is a slip).
+    pub one_edit_from: usize,
+    /// Names at least this long tolerate two edits (default 10).
+    pub two_edits_from: usize,
+}
+
+impl Default for TypoTolerance {
+    fn default() -> Self {
+        TypoTolerance {
+            one_edit_from: 4,
+            two_edits_from: 10,
+        }
+    }
+}
+
+impl TypoTolerance {
+    pub(crate) fn allowed_edits(&self, shorter_len: usize) -> usize {
+        if shorter_len >= self.two_edits_from {
+            2
+        } else if shorter_len >= self.one_edit_from {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// Everything that decides whether demographics name one person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MatchConfig {
+    pub weights: Weights,
+    /// The best candidate's score must be at least this (default 30).
+    pub threshold: i32,
+    /// ... and at least this many points ahead of every other candidate
+    /// (default 8: more than an exact-versus-typo difference in either
+    /// name, so twins Sophie and Sophia never resolve on that letter, and
+    /// more than exact-versus-sector in the postcode).
+    pub margin: i32,
+    pub typo: TypoTolerance,
+    /// Most candidates examined for one request (default 4096). A request
+    /// that would need more is answered "no unique match" (too many
+    /// candidates) rather than examined partly.
+    pub max_candidates: usize,
+}
+
+impl Default for MatchConfig {
+    fn default() -> Self {
+        MatchConfig {
+            weights: Weights::default(),
+            threshold: 30,
+            margin: 8,
+            typo: TypoTolerance::default(),
+            max_candidates: 4096,
+        }
+    }
+}
+
+/// Why a configuration was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("the margin must be at least 1")]
+    Margin,
+    #[error("the threshold must be at least 1")]
+    Threshold,
+    #[error("max_candidates must be at least 1")]
+    MaxCandidates,
+    #[error("every weight must lie within -1000..=1000")]
+    WeightRange,
+    #[error("{0}: a stronger agreement must not score less than a weaker one")]
+    Order(&'static str),
+    #[error("typo tolerance: one_edit_from must be at least 1 and two_edits_from at least it")]
+    Typo,
+}
+
+impl MatchConfig {
+    /// Check the configuration is coherent. The matcher's guarantee that an
+    /// unexamined person cannot out-score or crowd the answer relies on the
+    /// orderings checked here.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let w = &self.weights;
+        if self.margin < 1 {
+            return Err(ConfigError::Margin);
+        }
+        if self.threshold < 1 {
+            return Err(ConfigError::Threshold);
+        }
+        if self.max_candidates < 1 {
+            return Err(ConfigError::MaxCandidates);
+        }
+        if self.typo.one_edit_from < 1 || self.typo.two_edits_from < self.typo.one_edit_from {
+            return Err(ConfigError::Typo);
+        }
+        let all = [
+            w.family_exact,
+            w.family_close,
+            w.family_disagree,
+            w.given_exact,
+            w.given_close,
+            w.given_disagree,
+            w.dob_exact,
+            w.dob_swapped,
+            w.dob_near,
+            w.dob_other,
+            w.postcode_exact,
+            w.postcode_sector,
+            w.postcode_district,
+            w.postcode_different,
+            w.postcode_unknown,
+        ];
+        if all.iter().any(|v| !(-1000..=1000).contains(v)) {
+            return Err(ConfigError::WeightRange);
+        }
+        let ordered = |xs: &[i32]| xs.windows(2).all(|p| matches!(p, [a, b] if a >= b));
+        if !ordered(&[w.family_exact, w.family_close, w.family_disagree]) {
+            return Err(ConfigError::Order("family name"));
+        }
+        if !ordered(&[w.given_exact, w.given_close, w.given_disagree]) {
+            return Err(ConfigError::Order("given name"));
+        }
+        if !ordered(&[w.dob_exact, w.dob_swapped, w.dob_near, w.dob_other]) {
+            return Err(ConfigError::Order("date of birth"));
+        }
+        if !ordered(&[
+            w.postcode_exact,
+            w.postcode_sector,
+            w.postcode_district,
+            w.postcode_different,
+        ]) || !ordered(&[w.postcode_exact, w.postcode_unknown, w.postcode_different])
+        {
+            return Err(ConfigError::Order("postcode"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_documented_scores_hold() {
+        let c = MatchConfig::default();
+        assert_eq!(c.validate(), Ok(()));
+        let w = &c.weights;
+        assert_eq!(
+            w.family_exact + w.given_exact + w.dob_exact + w.postcode_exact,
+            46
+        );
+        assert_eq!(w.family_exact + w.given_exact + w.dob_exact, 36);
+        assert_eq!(
+            w.family_exact + w.given_exact + w.dob_exact + w.postcode_different,
+            28
+        );
+        assert_eq!(w.family_close + w.given_exact + w.dob_exact, 30);
+        assert_eq!(w.family_exact + w.given_exact + w.dob_swapped, 30);
+        assert_eq!(w.family_close + w.given_exact + w.dob_swapped, 24);
+        assert!(c.margin > w.given_exact - w.given_close);
+        assert!(c.margin > w.family_exact - w.family_close);
+        assert!(c.margin > w.postcode_exact - w.postcode_sector);
+    }
+
+    #[test]
+    fn incoherent_configs_are_refused() {
+        let c = MatchConfig {
+            margin: 0,
+            ..MatchConfig::default()
+        };
+        assert_eq!(c.validate(), Err(ConfigError::Margin));
+        let mut c = MatchConfig::default();
+        c.weights.dob_swapped = 20;
+        assert_eq!(c.validate(), Err(ConfigError::Order("date of birth")));
+        let mut c = MatchConfig::default();
+        c.weights.postcode_unknown = 11;
+        assert_eq!(c.validate(), Err(ConfigError::Order("postcode")));
+        let mut c = MatchConfig::default();
+        c.weights.family_exact = i32::MAX;
+        assert_eq!(c.validate(), Err(ConfigError::WeightRange));
+        let mut c = MatchConfig::default();
+        c.typo.two_edits_from = 2;
+        assert_eq!(c.validate(), Err(ConfigError::Typo));
+    }
+
+    #[test]
+    fn config_reads_from_partial_json() {
+        let c: MatchConfig = serde_json::from_str(r#"{"margin": 10}"#).unwrap();
+        assert_eq!(c.margin, 10);
+        assert_eq!(c.threshold, 30);
+        assert!(serde_json::from_str::<MatchConfig>(r#"{"marign": 10}"#).is_err());
+    }
+}
