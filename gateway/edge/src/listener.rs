@@ -90,8 +90,7 @@ impl TlsListener {
                 let acceptor = TlsAcceptor::from(tls.current());
                 let tx = tx.clone();
                 tokio::spawn(async move {
-                    let outcome =
-                        tokio::time::timeout(timeout, acceptor.accept(tcp_stream)).await;
+                    let outcome = tokio::time::timeout(timeout, acceptor.accept(tcp_stream)).await;
                     drop(permit);
                     match outcome {
                         Ok(Ok(stream)) => {

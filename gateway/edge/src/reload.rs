@@ -106,8 +106,7 @@ fn files_digest(settings: &TlsSettings) -> [u8; 32] {
 /// the task is dropped or aborted.
 pub async fn watch_for_changes(tls: Arc<ReloadableTls>, poll: Duration) {
     #[cfg(unix)]
-    let mut hangup =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
     let mut ticker = tokio::time::interval(poll);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

@@ -72,11 +72,10 @@ pub struct BuiltConfig {
 pub fn build_server_config(settings: &TlsSettings) -> Result<BuiltConfig, TlsError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
 
-    let chain: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_file_iter(&settings.server_cert)
-            .map_err(|e| read_error(&settings.server_cert, e))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| read_error(&settings.server_cert, e))?;
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&settings.server_cert)
+        .map_err(|e| read_error(&settings.server_cert, e))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| read_error(&settings.server_cert, e))?;
     if chain.is_empty() {
         return Err(TlsError::NoCertificate(settings.server_cert.clone()));
     }
@@ -107,7 +106,10 @@ pub fn build_server_config(settings: &TlsSettings) -> Result<BuiltConfig, TlsErr
         for crl in found {
             let (_, parsed) = CertificateRevocationList::from_der(crl.as_ref())
                 .map_err(|_| TlsError::BadCrl { path: path.clone() })?;
-            if parsed.next_update().is_some_and(|next| next.timestamp() < now) {
+            if parsed
+                .next_update()
+                .is_some_and(|next| next.timestamp() < now)
+            {
                 stale_crls.push(path.clone());
             }
             crls.push(crl);
