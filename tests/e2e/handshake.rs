@@ -127,6 +127,12 @@ async fn health_and_readiness_answer(backend: Backend) {
     let ready = conn.get("/readyz", None).await.unwrap();
     assert_eq!(ready.status, 200);
     assert_eq!(ready.json()["checks"]["database"], "ok");
+    assert_eq!(ready.json()["checks"]["log_writable"], "ok");
+    let policy_hash = ready.json()["checks"]["policy"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(policy_hash.len(), 64, "the policy set hash is reported");
     let missing = conn.get("/v1/nothing-here", None).await.unwrap();
     crate::assert_problem(&missing, 404, "not-found");
     app.stop().await;

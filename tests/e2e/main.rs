@@ -5,6 +5,7 @@
 mod handshake;
 mod registry;
 mod reload;
+mod startup;
 mod store;
 mod tokens;
 

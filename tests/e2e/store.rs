@@ -34,7 +34,10 @@ async fn partners_round_trip_and_identities_are_unique(backend: Backend) {
     let db = TestDatabase::create(backend, dir.path()).await;
     let store = gateway_store::connect(&db.url).await.unwrap();
 
-    let added = store.add_partner(&partner("kent-leaving-care")).await.unwrap();
+    let added = store
+        .add_partner(&partner("kent-leaving-care"))
+        .await
+        .unwrap();
     assert_eq!(added.status, PartnerStatus::Active);
     assert_eq!(added.cert_fingerprints, vec!["ab".repeat(32)]);
     let read = store.partner(&added.id).await.unwrap().unwrap();
@@ -48,7 +51,13 @@ async fn partners_round_trip_and_identities_are_unique(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(found.map(|p| p.id), Some(added.id.clone()));
-    assert!(store.partner_by_certificate(&[], "CN=nobody").await.unwrap().is_none());
+    assert!(
+        store
+            .partner_by_certificate(&[], "CN=nobody")
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // Same certificate identity under another id: refused, naming the field not the value.
     let mut clash = partner("someone-else");
@@ -58,12 +67,22 @@ async fn partners_round_trip_and_identities_are_unique(backend: Backend) {
         other => panic!("expected a conflict, got {other:?}"),
     }
 
-    assert!(store.set_partner_status(&added.id, PartnerStatus::Suspended).await.unwrap());
+    assert!(
+        store
+            .set_partner_status(&added.id, PartnerStatus::Suspended)
+            .await
+            .unwrap()
+    );
     let suspended = store.partner(&added.id).await.unwrap().unwrap();
     assert_eq!(suspended.status, PartnerStatus::Suspended);
     assert!(suspended.updated_at >= added.updated_at);
     let nobody = PartnerId::parse("nobody").unwrap();
-    assert!(!store.set_partner_status(&nobody, PartnerStatus::Active).await.unwrap());
+    assert!(
+        !store
+            .set_partner_status(&nobody, PartnerStatus::Active)
+            .await
+            .unwrap()
+    );
     assert_eq!(store.partners().await.unwrap().len(), 1);
     db.drop_database().await;
 }
@@ -101,13 +120,28 @@ async fn token_uses_detect_replay_and_are_purged(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let db = TestDatabase::create(backend, dir.path()).await;
     let store = gateway_store::connect(&db.url).await.unwrap();
-    assert_eq!(store.record_token_use("iss-a", "j1", 1_000).await.unwrap(), TokenUse::First);
-    assert_eq!(store.record_token_use("iss-a", "j1", 1_000).await.unwrap(), TokenUse::Replayed);
+    assert_eq!(
+        store.record_token_use("iss-a", "j1", 1_000).await.unwrap(),
+        TokenUse::First
+    );
+    assert_eq!(
+        store.record_token_use("iss-a", "j1", 1_000).await.unwrap(),
+        TokenUse::Replayed
+    );
     // The same jti from another issuer is another token.
-    assert_eq!(store.record_token_use("iss-b", "j1", 1_000).await.unwrap(), TokenUse::First);
-    assert_eq!(store.record_token_use("iss-a", "j2", 5_000).await.unwrap(), TokenUse::First);
+    assert_eq!(
+        store.record_token_use("iss-b", "j1", 1_000).await.unwrap(),
+        TokenUse::First
+    );
+    assert_eq!(
+        store.record_token_use("iss-a", "j2", 5_000).await.unwrap(),
+        TokenUse::First
+    );
     assert_eq!(store.purge_token_uses(2_000).await.unwrap(), 2);
-    assert_eq!(store.record_token_use("iss-a", "j2", 5_000).await.unwrap(), TokenUse::Replayed);
+    assert_eq!(
+        store.record_token_use("iss-a", "j2", 5_000).await.unwrap(),
+        TokenUse::Replayed
+    );
     db.drop_database().await;
 }
 
@@ -115,7 +149,10 @@ async fn migrations_are_idempotent(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let db = TestDatabase::create(backend, dir.path()).await;
     let first = gateway_store::connect(&db.url).await.unwrap();
-    first.add_partner(&partner("kent-leaving-care")).await.unwrap();
+    first
+        .add_partner(&partner("kent-leaving-care"))
+        .await
+        .unwrap();
     drop(first);
     let again = gateway_store::connect(&db.url).await.unwrap();
     assert_eq!(again.partners().await.unwrap().len(), 1);

@@ -90,6 +90,11 @@ impl TestPartner {
     }
 }
 
+/// The repository's policy directory.
+pub fn policy_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies")
+}
+
 pub fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
@@ -124,6 +129,22 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
+    try_spawn(backend, options, &policy_dir()).await.unwrap()
+}
+
+/// Starts a gateway with another policy directory; the start error if it refuses.
+pub async fn spawn_app_in(
+    backend: Backend,
+    policies: &std::path::Path,
+) -> Result<TestApp, gateway_api::server::StartError> {
+    try_spawn(backend, AppOptions::default(), policies).await
+}
+
+async fn try_spawn(
+    backend: Backend,
+    options: AppOptions,
+    policies: &std::path::Path,
+) -> Result<TestApp, gateway_api::server::StartError> {
     let pki = TestPki::new();
     let db = TestDatabase::create(backend, pki.dir()).await;
     let store = gateway_store::connect(&db.url).await.unwrap();
@@ -144,15 +165,22 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
             max_lifetime_secs: 3600,
         },
         reload_poll: options.reload_poll,
+        policy_dir: policies.to_owned(),
     };
-    let server = start(settings, store.clone()).await.unwrap();
-    TestApp {
+    let server = match start(settings, store.clone()).await {
+        Ok(server) => server,
+        Err(err) => {
+            db.drop_database().await;
+            return Err(err);
+        }
+    };
+    Ok(TestApp {
         addr: server.local_addr,
         server,
         store,
         pki,
         db,
-    }
+    })
 }
 
 impl TestApp {

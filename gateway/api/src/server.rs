@@ -5,11 +5,13 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use gateway_auth::TokenPolicy;
 use gateway_edge::{ClientPeer, ReloadableTls, TlsError, TlsListener, TlsSettings};
+use gateway_policy::{PolicyEngine, PolicyError};
 use gateway_store::Store;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -24,6 +26,8 @@ pub struct ServerSettings {
     pub tokens: TokenPolicy,
     /// How often the TLS files are checked for changes (SIGHUP also reloads at once).
     pub reload_poll: Duration,
+    /// The Cedar policy directory (schema, policies, categories).
+    pub policy_dir: PathBuf,
 }
 
 /// Why the server could not start.
@@ -31,6 +35,8 @@ pub struct ServerSettings {
 pub enum StartError {
     #[error(transparent)]
     Tls(#[from] TlsError),
+    #[error("policy set refused: {0}")]
+    Policy(#[from] PolicyError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -54,6 +60,12 @@ pub async fn start(
     settings: ServerSettings,
     store: Arc<dyn Store>,
 ) -> Result<RunningServer, StartError> {
+    // Strict validation: an invalid policy set stops the gateway here, before it listens.
+    let policy = Arc::new(PolicyEngine::load(&settings.policy_dir)?);
+    tracing::info!(
+        policy_set = policy.policy_set_hash(),
+        "policy set loaded and validated"
+    );
     let tls = Arc::new(ReloadableTls::load(settings.tls.clone())?);
     let tcp = tokio::net::TcpListener::bind(settings.listen)
         .await
@@ -78,7 +90,7 @@ pub async fn start(
         )),
         tokio::spawn(purge_token_uses(store.clone())),
     ];
-    let app = router(AppState::new(store, settings.tokens));
+    let app = router(AppState::new(store, settings.tokens, policy));
     let (tx, rx) = oneshot::channel::<()>();
     let serving = tokio::spawn(async move {
         axum::serve(

@@ -2,6 +2,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use gateway_auth::{IssuerKeys, KeyError, TokenPolicy};
+use gateway_policy::PolicyEngine;
 use gateway_store::{Partner, PartnerId, Store};
 use time::OffsetDateTime;
 
@@ -10,14 +11,21 @@ use time::OffsetDateTime;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub tokens: TokenPolicy,
+    /// The validated Cedar policy set (the gateway does not start without one).
+    pub policy: Arc<PolicyEngine>,
+    /// This process's name in readiness probes: host and pid.
+    pub node: String,
     keys: Arc<KeyCache>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, tokens: TokenPolicy) -> Self {
+    pub fn new(store: Arc<dyn Store>, tokens: TokenPolicy, policy: Arc<PolicyEngine>) -> Self {
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "gateway".into());
         AppState {
             store,
             tokens,
+            policy,
+            node: format!("{host}:{}", std::process::id()),
             keys: Arc::default(),
         }
     }

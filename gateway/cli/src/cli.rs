@@ -46,6 +46,20 @@ pub enum Command {
     /// Development tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Check the Cedar policy set.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Validate the policy set strictly and run its table-driven cases (DIR/tests/*.json),
+    /// with coverage (every policy decides some case) and mutation (removing any policy
+    /// makes some case fail) checks. Exits non-zero on any failure.
+    Test {
+        #[arg(long, default_value = "policies")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]

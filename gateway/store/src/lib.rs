@@ -41,6 +41,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// A cheap round trip, for readiness checks.
     async fn ping(&self) -> Result<(), StoreError>;
 
+    /// Writes (upserts) this node's row in `readiness_probe`: proves the database accepts
+    /// writes, not just reads (a full disk or a read-only replica fails here).
+    async fn probe_write(&self, node: &str) -> Result<(), StoreError>;
+
     async fn add_partner(&self, partner: &NewPartner) -> Result<Partner, StoreError>;
     async fn partner(&self, id: &PartnerId) -> Result<Option<Partner>, StoreError>;
     async fn partners(&self) -> Result<Vec<Partner>, StoreError>;

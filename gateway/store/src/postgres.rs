@@ -52,6 +52,18 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    async fn probe_write(&self, node: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO readiness_probe (node, checked_at) VALUES ($1, $2) \
+             ON CONFLICT (node) DO UPDATE SET checked_at = excluded.checked_at",
+        )
+        .bind(node)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn add_partner(&self, p: &NewPartner) -> Result<Partner, StoreError> {
         let at = now();
         sqlx::query(concat!(

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use gateway_store::Store;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, PolicyCommand};
 use crate::config::{GatewayConfig, prepare_database_dir};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -27,6 +27,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(cmd) => token::run(&config, cmd),
+        Command::Policy(PolicyCommand::Test { dir }) => policy_test(&dir),
     }
 }
 
@@ -36,4 +37,12 @@ pub async fn open_store(config: &GatewayConfig) -> anyhow::Result<Arc<dyn Store>
     gateway_store::connect(&config.database_url)
         .await
         .context("cannot open the database")
+}
+
+fn policy_test(dir: &std::path::Path) -> anyhow::Result<()> {
+    let report = gateway_policy::run_cases(dir, &dir.join("tests"))
+        .with_context(|| format!("policy set in {}", dir.display()))?;
+    print!("{report}");
+    anyhow::ensure!(report.is_success(), "policy cases failed");
+    Ok(())
 }

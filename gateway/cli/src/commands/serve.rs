@@ -37,6 +37,7 @@ pub async fn run(mut config: GatewayConfig, args: ServeArgs) -> anyhow::Result<(
         tls: config.tls_settings()?,
         tokens: config.token_policy(),
         reload_poll: Duration::from_secs(config.tls.reload_poll_secs.max(1)),
+        policy_dir: config.policy_dir.clone(),
     };
     let mut server = start(settings, store).await?;
     let trigger = server.take_shutdown_trigger();
