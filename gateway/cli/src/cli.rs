@@ -82,7 +82,7 @@ pub enum CertsCommand {
 #[derive(Debug, Subcommand)]
 pub enum PartnersCommand {
     /// Register a partner agency.
-    Add(PartnerAddArgs),
+    Add(Box<PartnerAddArgs>),
     /// List registered partners.
     List {
         /// Print JSON instead of a table.
@@ -131,7 +131,7 @@ pub struct PartnerAddArgs {
 #[derive(Debug, Subcommand)]
 pub enum AgreementsCommand {
     /// Record a data sharing agreement.
-    Add(AgreementAddArgs),
+    Add(Box<AgreementAddArgs>),
     /// List agreements.
     List {
         #[arg(long)]

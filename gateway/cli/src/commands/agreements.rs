@@ -10,7 +10,7 @@ use crate::cli::{AgreementAddArgs, AgreementsCommand};
 pub async fn run(store: &Arc<dyn Store>, cmd: AgreementsCommand) -> anyhow::Result<()> {
     match cmd {
         AgreementsCommand::Add(args) => {
-            let agreement = new_agreement(args)?;
+            let agreement = new_agreement(*args)?;
             let added = store.add_agreement(&agreement).await?;
             println!("recorded agreement {} ({})", added.reference, added.id);
             Ok(())

@@ -11,7 +11,7 @@ pub async fn run(store: &Arc<dyn Store>, cmd: PartnersCommand) -> anyhow::Result
         PartnersCommand::Add(args) => {
             let keys = std::fs::read_to_string(&args.keys)
                 .with_context(|| format!("cannot read {}", args.keys.display()))?;
-            let partner = new_partner(args, keys)?;
+            let partner = new_partner(*args, keys)?;
             let added = store.add_partner(&partner).await?;
             println!("registered partner {} ({})", added.id, added.agency_kind);
             Ok(())
