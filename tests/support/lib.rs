@@ -113,6 +113,7 @@ pub struct TestApp {
 pub struct AppOptions {
     pub handshake_timeout: Duration,
     pub reload_poll: Duration,
+    pub crl_expiry: CrlExpiry,
 }
 
 impl Default for AppOptions {
@@ -120,6 +121,7 @@ impl Default for AppOptions {
         AppOptions {
             handshake_timeout: Duration::from_secs(10),
             reload_poll: Duration::from_millis(100),
+            crl_expiry: CrlExpiry::Reject,
         }
     }
 }
@@ -155,7 +157,7 @@ async fn try_spawn(
             server_key: pki.path("server.key.pem"),
             client_ca_bundle: pki.path("ca.pem"),
             crls: vec![pki.path("crl.pem")],
-            crl_expiry: CrlExpiry::Reject,
+            crl_expiry: options.crl_expiry,
             handshake_timeout: options.handshake_timeout,
             max_concurrent_handshakes: 256,
         },

@@ -78,18 +78,24 @@ impl TestPki {
         self.write_crl();
     }
 
+    /// Publishes a CRL whose nextUpdate has passed, as a CA that stopped publishing would
+    /// leave behind.
+    pub fn publish_stale_crl(&self) {
+        let now = OffsetDateTime::now_utc();
+        self.write_crl_dated(now - Duration::days(8), now - Duration::days(1));
+    }
+
     fn write_crl(&self) {
+        let now = OffsetDateTime::now_utc();
+        self.write_crl_dated(now - Duration::minutes(5), now + Duration::days(7));
+    }
+
+    fn write_crl_dated(&self, this_update: OffsetDateTime, next_update: OffsetDateTime) {
         let mut revoked = self.revoked.lock().unwrap();
         revoked.0 += 1;
-        let now = OffsetDateTime::now_utc();
         let crl = self
             .ca
-            .crl(
-                &revoked.1,
-                revoked.0,
-                now - Duration::minutes(5),
-                now + Duration::days(7),
-            )
+            .crl(&revoked.1, revoked.0, this_update, next_update)
             .unwrap();
         let tmp = self.path("crl.pem.tmp");
         write_public(&tmp, &crl).unwrap();

@@ -42,7 +42,7 @@ pub async fn open_store(config: &GatewayConfig) -> anyhow::Result<Arc<dyn Store>
 fn policy_test(dir: &std::path::Path) -> anyhow::Result<()> {
     let report = gateway_policy::run_cases(dir, &dir.join("tests"))
         .with_context(|| format!("policy set in {}", dir.display()))?;
-    print!("{report}");
+    println!("{}", report.to_string().trim_end());
     anyhow::ensure!(report.is_success(), "policy cases failed");
     Ok(())
 }
