@@ -5,9 +5,15 @@
 //! (it is built by the checked constructors); CCIS ids, UPNs, ULNs and NINOs
 //! are unique within a cohort of up to 500,000 (NHS numbers come from the
 //! 999 test range and run out beyond that, after which they are omitted);
-//! records satisfy the NCCIS checker rules listed in `domain.md` (date order,
+//! records keep the record-level NCCIS rules listed in `domain.md` (date order,
 //! NEETStartDate iff NEET, 620⇒140, 630⇒120, 650⇒180, 720⇒130, no 180 for
-//! males, no 440 at 16-17, 20+ only with SEND, T ⇒ a different, known LA).
+//! males, 20+ only with SEND, T ⇒ a different, known LA).
+//!
+//! Not every record belongs in an NCCIS return: the cohort includes 13-14 year
+//! olds (CCIS tracks them; the return counts ages 15-24 by academic age), and
+//! the "no 440 under 18" rule is judged by the adapters at the activity's start
+//! date, which a generated 440 may precede the 18th birthday of. Filter with
+//! `gateway_adapters::nccis::check` before exporting a return.
 //!
 //! A cohort ends early, rather than repeating a CCIS id, after
 //! 9,999,999,999 people.
