@@ -69,6 +69,12 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Records that a token id was used; a second use of the same (issuer, jti) is a replay.
     /// `expires_at` (unix seconds) says when the record may be purged: after that the token
     /// is refused as expired anyway.
+    ///
+    /// Written without waiting for an fsync (SQLite `synchronous = NORMAL`, PostgreSQL
+    /// `synchronous_commit = off`): the record survives a gateway crash, and a power cut can
+    /// lose only the last moment's. That is enough because a token is also bound to its
+    /// client certificate, so replaying one needs the partner's private key as well; it takes
+    /// an fsync off every request. Disclosure-log writes never take this path.
     async fn record_token_use(
         &self,
         issuer: &str,

@@ -1,10 +1,11 @@
 //! The multi-node backend: PostgreSQL, shared by every gateway node.
 
+use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::types::Json;
 
 use crate::model::*;
@@ -23,21 +24,32 @@ use crate::{Backend, Store, StoreError};
 /// PostgreSQL's advisory lock, and every write is a single statement or transaction.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
+    /// PostgreSQL's default `synchronous_commit = on`: a commit is flushed before it returns.
     pool: PgPool,
+    /// `synchronous_commit = off`, for token-use records only (see
+    /// [`Store::record_token_use`]): WAL-logged and crash-safe for the database, but the
+    /// last few hundred milliseconds of them may be lost if the server machine fails.
+    relaxed: PgPool,
 }
 
 impl PostgresStore {
     /// Connects to the database a `postgres://` URL names and migrates it.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(5))
-            .connect(url)
+            .connect_with(options.clone())
             .await?;
         sqlx::migrate!("../../migrations/postgres")
             .run(&pool)
             .await?;
-        Ok(PostgresStore { pool })
+        let relaxed = PgPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options.options([("synchronous_commit", "off")]))
+            .await?;
+        Ok(PostgresStore { pool, relaxed })
     }
 }
 
@@ -204,7 +216,7 @@ impl Store for PostgresStore {
         .bind(issuer)
         .bind(jti)
         .bind(expires_at)
-        .execute(&self.pool)
+        .execute(&self.relaxed)
         .await?;
         Ok(if done.rows_affected() == 1 {
             TokenUse::First

@@ -15,7 +15,12 @@ use crate::{Backend, Store, StoreError};
 /// SQLite store. Writers queue on SQLite's single write lock (busy timeout 5 s).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// `synchronous = FULL`: a commit is fsynced before it is acknowledged.
     pool: SqlitePool,
+    /// `synchronous = NORMAL`, for token-use records only (see [`Store::record_token_use`]):
+    /// committed to the WAL without waiting for an fsync; durable across a process crash,
+    /// not a power cut. The next FULL commit on `pool` fsyncs the WAL, these frames included.
+    relaxed: SqlitePool,
 }
 
 impl SqliteStore {
@@ -30,10 +35,14 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(5));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         sqlx::migrate!("../../migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore { pool })
+        let relaxed = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.synchronous(SqliteSynchronous::Normal))
+            .await?;
+        Ok(SqliteStore { pool, relaxed })
     }
 }
 
@@ -193,7 +202,7 @@ impl Store for SqliteStore {
         .bind(issuer)
         .bind(jti)
         .bind(expires_at)
-        .execute(&self.pool)
+        .execute(&self.relaxed)
         .await?;
         Ok(if done.rows_affected() == 1 {
             TokenUse::First
