@@ -9,10 +9,6 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
 
-/// The id of the current request, as an extension.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
-
 tokio::task_local! {
     static CURRENT: String;
 }
@@ -22,9 +18,8 @@ pub fn current() -> Option<String> {
     CURRENT.try_with(Clone::clone).ok()
 }
 
-pub async fn assign(mut request: Request, next: Next) -> Response {
+pub async fn assign(request: Request, next: Next) -> Response {
     let id = uuid::Uuid::new_v4().to_string();
-    request.extensions_mut().insert(RequestId(id.clone()));
     let span = tracing::info_span!(
         "request",
         request_id = %id,

@@ -136,14 +136,14 @@ impl axum::serve::Listener for TlsListener {
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            if let Some(conn) = self.ready.recv().await {
+        match self.ready.recv().await {
+            Some(conn) => {
                 let remote = conn.remote;
-                return (conn, remote);
+                (conn, remote)
             }
-            // The accept task ended (it only does when dropped): wait forever, as a
-            // listener with nothing more to accept.
-            std::future::pending::<()>().await;
+            // The accept task has ended (it only does when the listener is dropped): behave
+            // as a listener with nothing more to accept.
+            None => std::future::pending().await,
         }
     }
 

@@ -123,9 +123,10 @@ pub fn build_server_config(settings: &TlsSettings) -> Result<BuiltConfig, TlsErr
     if settings.crl_expiry == CrlExpiry::Reject {
         verifier = verifier.enforce_revocation_expiration();
     }
-    // Only partners' end-entity certificates are listed in their CA's CRL; intermediates
-    // are not required to have one, but an end-entity certificate from a CA with no CRL
-    // loaded is accepted only if no CRL is configured at all (see the README).
+    // Partners' CAs list their end-entity certificates in their CRLs; intermediates need
+    // none. Once any CRL is configured, a certificate whose issuer has no CRL loaded has an
+    // unknown revocation status and is refused (fail closed): every partner CA in the bundle
+    // needs its CRL in `crls`.
     if crl_count > 0 {
         verifier = verifier.only_check_end_entity_revocation();
     }
