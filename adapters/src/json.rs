@@ -6,7 +6,6 @@
 //! are echoed only when they look like field names and not like an
 //! identifier (a sender may put data in a key).
 
-use gateway_domain::{NhsNumber, Nino, Postcode, Uln, Upn};
 use serde::de::DeserializeOwned;
 
 /// Largest JSON document the adapters accept, in bytes.
@@ -31,21 +30,17 @@ pub enum JsonError {
     },
 }
 
-/// A key fit to appear in an error: shaped like a field name and not
-/// parseable as any identifier the gateway knows.
+/// A key fit to appear in an error: shaped like one of our own field names
+/// (lower-case snake_case, no digits, at most 64 bytes). Anything else may carry
+/// data (a sender can put a name or an identifier in a key, whole or as part of
+/// a longer key), so it is withheld. Every identifier the gateway knows has a
+/// digit, and a personal name has a capital or is not snake_case data we accept.
 pub(crate) fn printable_key(key: &str) -> String {
-    let shaped = !key.is_empty()
+    let ours = !key.is_empty()
         && key.len() <= 64
-        && key
-            .bytes()
-            .enumerate()
-            .all(|(i, b)| b == b'_' || b.is_ascii_alphabetic() || (i > 0 && b.is_ascii_digit()));
-    let looks_like_id = Nino::parse(key).is_ok()
-        || NhsNumber::parse(key).is_ok()
-        || Uln::parse(key).is_ok()
-        || Upn::parse(key).is_ok()
-        || Postcode::parse(key).is_ok();
-    if shaped && !looks_like_id {
+        && key.bytes().all(|b| b == b'_' || b.is_ascii_lowercase())
+        && !key.starts_with('_');
+    if ours {
         key.to_owned()
     } else {
         "<field name withheld>".to_owned()
