@@ -98,6 +98,23 @@ pub(crate) fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonErr
 mod tests {
     use super::*;
 
+    #[test]
+    fn only_our_own_field_names_are_echoed() {
+        assert_eq!(printable_key("young_person"), "young_person");
+        assert_eq!(printable_key("nino"), "nino");
+        for data in [
+            "H801200001001",
+            "H801200001001x",
+            "upn_H801200001001",
+            "Amy",
+            "ME141XQ",
+            "_x",
+            "",
+        ] {
+            assert_eq!(printable_key(data), "<field name withheld>", "{data}");
+        }
+    }
+
     #[derive(Debug, serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
