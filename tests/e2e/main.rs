@@ -6,7 +6,9 @@ mod handshake;
 mod registry;
 mod reload;
 mod startup;
+mod log_store;
 mod store;
+mod subject_store;
 mod tokens;
 
 use gateway_client::{ClientError, Response};

@@ -7,11 +7,13 @@
 //! All SQL lives in this crate. Callers see model types and [`StoreError`]; error messages
 //! never contain the values stored (names, identifiers, keys), only what went wrong.
 
+pub mod disclosure_log;
 mod error;
 pub mod model;
 mod postgres;
 mod rows;
 mod sqlite;
+pub mod subjects;
 
 use std::sync::Arc;
 
@@ -22,8 +24,14 @@ pub use model::{
     AgencyKind, Agreement, LawfulBasis, NewAgreement, NewPartner, Partner, PartnerId,
     PartnerStatus, TokenAlgorithm, TokenUse,
 };
+pub use disclosure_log::{LogRow, LogSealer, LogStore, SealedBatch, StoredTreeHead};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use subjects::{
+    Alert, AlertStatus, CompetenceAssessment, Consent, ConsentMethod, ConsentRecipient, GivenBy,
+    NewAlert, NewCompetenceAssessment, NewConsent, NewObjection, Objection, SubjectStore,
+    UpsertCounts,
+};
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +43,7 @@ pub enum Backend {
 /// Everything the gateway keeps, behind one interface with a SQLite and a PostgreSQL
 /// implementation. Both pass the same test suite.
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+pub trait Store: SubjectStore + LogStore + Send + Sync + std::fmt::Debug + 'static {
     fn backend(&self) -> Backend;
 
     /// A cheap round trip, for readiness checks.

@@ -1,62 +1,58 @@
-//! The multi-node backend: PostgreSQL, shared by every gateway node.
+//! The embedded backend: one SQLite file in write-ahead-log mode.
 
 use std::str::FromStr;
 use std::time::Duration;
 
+mod log;
+mod subjects;
+
 use async_trait::async_trait;
-use sqlx::PgPool;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::types::Json;
 
 use crate::model::*;
 use crate::rows::{AgreementRow, PartnerRow, now, partner_columns};
-
-/// The UUID id is read as text so one row type serves both backends.
-macro_rules! agreement_columns {
-    () => {
-        "id::text AS id, reference, title, parties, exchanges, purposes, data_categories, \
-         lawful_basis, starts_on, review_on, ends_on, created_at"
-    };
-}
 use crate::{Backend, Store, StoreError};
 
-/// PostgreSQL store. Several gateway processes may share one database: migrations take
-/// PostgreSQL's advisory lock, and every write is a single statement or transaction.
+/// SQLite store. Writers queue on SQLite's single write lock (busy timeout 5 s).
 #[derive(Debug, Clone)]
-pub struct PostgresStore {
-    /// PostgreSQL's default `synchronous_commit = on`: a commit is flushed before it returns.
-    pool: PgPool,
-    /// `synchronous_commit = off`, for token-use records only (see
-    /// [`Store::record_token_use`]): WAL-logged and crash-safe for the database, but the
-    /// last few hundred milliseconds of them may be lost if the server machine fails.
-    relaxed: PgPool,
+pub struct SqliteStore {
+    /// `synchronous = FULL`: a commit is fsynced before it is acknowledged.
+    pool: SqlitePool,
+    /// `synchronous = NORMAL`, for token-use records only (see [`Store::record_token_use`]):
+    /// committed to the WAL without waiting for an fsync; durable across a process crash,
+    /// not a power cut. The next FULL commit on `pool` fsyncs the WAL, these frames included.
+    relaxed: SqlitePool,
 }
 
-impl PostgresStore {
-    /// Connects to the database a `postgres://` URL names and migrates it.
+impl SqliteStore {
+    /// Opens (creating if missing) the file a `sqlite://PATH` URL names, and migrates it.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let options = PgConnectOptions::from_str(url)?;
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(5))
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a commit is on disk (WAL fsynced) before it is acknowledged.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
             .connect_with(options.clone())
             .await?;
-        sqlx::migrate!("../../migrations/postgres")
-            .run(&pool)
-            .await?;
-        let relaxed = PgPoolOptions::new()
+        sqlx::migrate!("../../migrations/sqlite").run(&pool).await?;
+        let relaxed = SqlitePoolOptions::new()
             .max_connections(4)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect_with(options.options([("synchronous_commit", "off")]))
+            .connect_with(options.synchronous(SqliteSynchronous::Normal))
             .await?;
-        Ok(PostgresStore { pool, relaxed })
+        Ok(SqliteStore { pool, relaxed })
     }
 }
 
 #[async_trait]
-impl Store for PostgresStore {
+impl Store for SqliteStore {
     fn backend(&self) -> Backend {
-        Backend::Postgres
+        Backend::Sqlite
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
@@ -132,14 +128,15 @@ impl Store for PostgresStore {
         san_uris: &[String],
         subject: &str,
     ) -> Result<Option<Partner>, StoreError> {
+        // json_each lets one statement test every SAN URI of the certificate.
         let row: Option<PartnerRow> = sqlx::query_as(concat!(
             "SELECT ",
             partner_columns!(),
             " FROM partners \
-             WHERE cert_san_uri = ANY($1) OR cert_subject = $2 \
+             WHERE cert_san_uri IN (SELECT value FROM json_each($1)) OR cert_subject = $2 \
              ORDER BY cert_san_uri IS NULL LIMIT 1"
         ))
-        .bind(san_uris)
+        .bind(Json(san_uris))
         .bind(subject)
         .fetch_optional(&self.pool)
         .await?;
@@ -167,7 +164,7 @@ impl Store for PostgresStore {
              data_categories, lawful_basis, starts_on, review_on, ends_on, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
-        .bind(id)
+        .bind(id.to_string())
         .bind(&a.reference)
         .bind(&a.title)
         .bind(Json(&a.parties))
@@ -181,25 +178,17 @@ impl Store for PostgresStore {
         .bind(now())
         .execute(&self.pool)
         .await?;
-        let row: AgreementRow = sqlx::query_as(concat!(
-            "SELECT ",
-            agreement_columns!(),
-            " FROM agreements WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_one(&self.pool)
-        .await?;
+        let row: AgreementRow = sqlx::query_as("SELECT * FROM agreements WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_one(&self.pool)
+            .await?;
         row.try_into()
     }
 
     async fn agreements(&self) -> Result<Vec<Agreement>, StoreError> {
-        let rows: Vec<AgreementRow> = sqlx::query_as(concat!(
-            "SELECT ",
-            agreement_columns!(),
-            " FROM agreements ORDER BY reference"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<AgreementRow> = sqlx::query_as("SELECT * FROM agreements ORDER BY reference")
+            .fetch_all(&self.pool)
+            .await?;
         rows.into_iter().map(Agreement::try_from).collect()
     }
 
