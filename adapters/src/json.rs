@@ -85,7 +85,7 @@ pub(crate) fn map_error(e: &serde_json::Error) -> JsonError {
 }
 
 /// Parse a JSON document of at most [`MAX_JSON_BYTES`].
-pub(crate) fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonError> {
+pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonError> {
     if bytes.len() > MAX_JSON_BYTES {
         return Err(JsonError::TooLarge {
             max: MAX_JSON_BYTES,

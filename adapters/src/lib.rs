@@ -37,7 +37,7 @@ pub mod ssda903;
 mod xml;
 pub mod yot;
 
-pub use json::{JsonError, MAX_JSON_BYTES};
+pub use json::{JsonError, MAX_JSON_BYTES, from_slice as parse_json};
 pub use reject::{
     CheckerRule, FatalError, FatalKind, ReadError, RecordReject, Violation, WriteError,
 };

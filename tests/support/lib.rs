@@ -168,6 +168,9 @@ async fn try_spawn(
         },
         reload_poll: options.reload_poll,
         policy_dir: policies.to_owned(),
+        keys_dir: pki.dir().join("log-keys"),
+        disclosure: gateway_api::DisclosureSettings::default(),
+        log: gateway_disclosure::LogSettings::default(),
     };
     let server = match start(settings, store.clone()).await {
         Ok(server) => server,

@@ -8,7 +8,12 @@
 //! `application/problem+json` with a stable code ([`problem`]).
 
 pub mod caller;
+pub mod consents;
+pub mod disclose;
+mod json_body;
+pub mod openapi;
 mod ops;
+pub mod oversight;
 pub mod problem;
 pub mod request_id;
 mod routes;
@@ -16,4 +21,4 @@ pub mod server;
 mod state;
 
 pub use routes::router;
-pub use state::AppState;
+pub use state::{AppState, DisclosureSettings, Services};

@@ -10,6 +10,7 @@ use crate::AppState;
 use crate::problem::Problem;
 
 /// The process is up and serving HTTP.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "Alive", body = Object)))]
 pub async fn healthz() -> Response {
     Json(json!({ "status": "ok" })).into_response()
 }
@@ -18,6 +19,10 @@ pub async fn healthz() -> Response {
 /// lives there), and a validated policy set is loaded (it always is once serving: the
 /// gateway refuses to start without one; its hash is reported so operators can tell which
 /// version every node runs).
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses(
+    (status = 200, description = "Ready: database, log writable, policy set hash", body = Object),
+    (status = 503, description = "Not ready", body = Problem, content_type = "application/problem+json"),
+))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let database = state.store.ping().await;
     let writable = match &database {

@@ -13,7 +13,7 @@ use serde::Serialize;
 const TYPE_BASE: &str = "https://ccis-gateway.example/problems/";
 
 /// A problem response.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub type_uri: String,

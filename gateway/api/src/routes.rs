@@ -1,22 +1,52 @@
 //! The route table.
 
 use axum::extract::Extension;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
 use serde_json::{Value, json};
 
 use crate::caller::{Caller, authenticate};
 use crate::problem::Problem;
-use crate::{AppState, ops, request_id};
+use crate::{AppState, consents, disclose, openapi, ops, oversight, request_id};
 
 /// Every route of the gateway, with its middleware.
 pub fn router(state: AppState) -> Router {
     let v1 = Router::new()
         .route("/v1/whoami", get(whoami))
+        .route("/v1/exchanges/eet-status", post(disclose::eet_status))
+        .route(
+            "/v1/exchanges/benefit-registration",
+            post(disclose::benefit_registration),
+        )
+        .route(
+            "/v1/exchanges/care-leaver-status",
+            post(disclose::care_leaver_status),
+        )
+        .route("/v1/subjects/{id}/consents", post(consents::add_consent))
+        .route("/v1/consents/{id}/withdraw", post(consents::withdraw_consent))
+        .route("/v1/subjects/{id}/objections", post(consents::add_objection))
+        .route(
+            "/v1/objections/{id}/withdraw",
+            post(consents::withdraw_objection),
+        )
+        .route("/v1/subjects/{id}/competence", post(consents::add_competence))
+        .route(
+            "/v1/subjects/{id}/disclosures",
+            get(oversight::subject_disclosures),
+        )
+        .route("/v1/alerts", get(oversight::alerts))
+        .route("/v1/alerts/{id}/review", post(oversight::review_alert))
+        .route("/v1/log/tree-head", get(oversight::tree_head))
+        .route(
+            "/v1/log/entries/{index}/proof",
+            get(oversight::inclusion_proof),
+        )
+        .route("/v1/log/consistency", get(oversight::consistency))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
+        .route("/openapi.json", get(openapi::serve))
         .merge(v1)
         .fallback(|| async { Problem::not_found() })
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
@@ -24,9 +54,15 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+#[utoipa::path(
+    get, path = "/v1/whoami", tag = "partners",
+    summary = "How the gateway sees the caller: partner, officer, role, purpose",
+    responses((status = 200, description = "The caller", body = Object)),
+    security(("partner_token" = []))
+)]
 /// Tells a partner's developer how the gateway sees their call: which partner, officer,
 /// role and purpose. Useful for checking a new integration end to end.
-async fn whoami(Extension(caller): Extension<Caller>) -> Json<Value> {
+pub(crate) async fn whoami(Extension(caller): Extension<Caller>) -> Json<Value> {
     Json(json!({
         "partner": caller.partner.id,
         "display_name": caller.partner.display_name,

@@ -12,11 +12,13 @@ use std::time::Duration;
 use gateway_auth::TokenPolicy;
 use gateway_edge::{ClientPeer, ReloadableTls, TlsError, TlsListener, TlsSettings};
 use gateway_policy::{PolicyEngine, PolicyError};
-use gateway_store::Store;
+use gateway_disclosure::{DisclosureLog, KeyFileError, LogError, LogKeys, LogSettings};
+use gateway_matching::{IndexEntry, SubjectIndex};
+use gateway_store::{Store, StoreError};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::{AppState, router};
+use crate::{AppState, DisclosureSettings, Services, router};
 
 /// What a server needs besides its database.
 #[derive(Debug, Clone)]
@@ -28,6 +30,11 @@ pub struct ServerSettings {
     pub reload_poll: Duration,
     /// The Cedar policy directory (schema, policies, categories).
     pub policy_dir: PathBuf,
+    /// Where the log's signing key and the subject-pseudonym key live (created if absent;
+    /// every node of a deployment shares them).
+    pub keys_dir: PathBuf,
+    pub disclosure: DisclosureSettings,
+    pub log: LogSettings,
 }
 
 /// Why the server could not start.
@@ -37,6 +44,14 @@ pub enum StartError {
     Tls(#[from] TlsError),
     #[error("policy set refused: {0}")]
     Policy(#[from] PolicyError),
+    #[error("log keys: {0}")]
+    Keys(#[from] KeyFileError),
+    #[error("disclosure log: {0}")]
+    Log(#[from] LogError),
+    #[error("loading young people's records: {0}")]
+    Records(#[from] StoreError),
+    #[error("building the subject index: {0}")]
+    Index(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -66,6 +81,13 @@ pub async fn start(
         policy_set = policy.policy_set_hash(),
         "policy set loaded and validated"
     );
+    let LogKeys {
+        signer,
+        documents,
+        pseudonymiser,
+    } = LogKeys::load_or_create(&settings.keys_dir)?;
+    let log = DisclosureLog::open(store.clone(), signer, pseudonymiser, settings.log).await?;
+    let subjects = load_subject_index(store.as_ref()).await?;
     let tls = Arc::new(ReloadableTls::load(settings.tls.clone())?);
     let tcp = tokio::net::TcpListener::bind(settings.listen)
         .await
@@ -90,7 +112,15 @@ pub async fn start(
         )),
         tokio::spawn(purge_token_uses(store.clone())),
     ];
-    let app = router(AppState::new(store, settings.tokens, policy));
+    let app = router(AppState::new(Services {
+        store,
+        tokens: settings.tokens,
+        policy,
+        log,
+        documents,
+        subjects,
+        disclosure: settings.disclosure,
+    }));
     let (tx, rx) = oneshot::channel::<()>();
     let serving = tokio::spawn(async move {
         axum::serve(
@@ -136,6 +166,20 @@ impl RunningServer {
     pub fn take_shutdown_trigger(&mut self) -> Option<oneshot::Sender<()>> {
         self.shutdown.take()
     }
+}
+
+/// The matching index over every stored record.
+async fn load_subject_index(store: &dyn Store) -> Result<SubjectIndex, StartError> {
+    let people = store.young_people().await?;
+    let mut index = SubjectIndex::new();
+    index.reserve(people.len());
+    for person in &people {
+        index
+            .insert(IndexEntry::from(person))
+            .map_err(|e| StartError::Index(e.to_string()))?;
+    }
+    tracing::info!(young_people = index.len(), "subject index built");
+    Ok(index)
 }
 
 /// Token-use records are only needed until their token expires.

@@ -1,10 +1,45 @@
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use gateway_auth::{IssuerKeys, KeyError, TokenPolicy};
+use gateway_disclosure::{DisclosureLog, DocumentSigner};
+use gateway_domain::CurrencyWindows;
+use gateway_matching::SubjectIndex;
 use gateway_policy::PolicyEngine;
 use gateway_store::{Partner, PartnerId, Store};
 use time::OffsetDateTime;
+
+/// How disclosure works in this deployment.
+#[derive(Debug, Clone)]
+pub struct DisclosureSettings {
+    /// Currency windows (NEET 3 months, EET 12 months by default).
+    pub currency: CurrencyWindows,
+    /// How long a break-glass override lasts from its first use.
+    pub break_glass_window: time::Duration,
+    /// Shortest written justification accepted for a break-glass request, in characters.
+    pub break_glass_min_justification: usize,
+    /// This authority's LA code: partners of kind `local_authority` with this code are the
+    /// authority's own staff (advisers, the data protection officer).
+    pub home_la_code: String,
+    /// Token roles of the authority's staff who may record consent, objection and
+    /// competence.
+    pub adviser_roles: Vec<String>,
+    /// Token role of the data protection officer (alerts, "who saw my record").
+    pub dpo_role: String,
+}
+
+impl Default for DisclosureSettings {
+    fn default() -> Self {
+        DisclosureSettings {
+            currency: CurrencyWindows::default(),
+            break_glass_window: time::Duration::hours(4),
+            break_glass_min_justification: 20,
+            home_la_code: "886".into(),
+            adviser_roles: vec!["adviser".into(), "data_protection_officer".into()],
+            dpo_role: "data_protection_officer".into(),
+        }
+    }
+}
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]
@@ -15,19 +50,47 @@ pub struct AppState {
     pub policy: Arc<PolicyEngine>,
     /// This process's name in readiness probes: host and pid.
     pub node: String,
+    /// The disclosure log (every decision is appended before the answer leaves).
+    pub log: DisclosureLog,
+    /// Signs consent receipts with the log's key.
+    pub documents: Arc<DocumentSigner>,
+    /// Who is who: identifiers and demographics → CCIS id.
+    pub subjects: Arc<RwLock<SubjectIndex>>,
+    pub disclosure: Arc<DisclosureSettings>,
     keys: Arc<KeyCache>,
 }
 
+/// The parts an [`AppState`] is built from.
+#[derive(Debug)]
+pub struct Services {
+    pub store: Arc<dyn Store>,
+    pub tokens: TokenPolicy,
+    pub policy: Arc<PolicyEngine>,
+    pub log: DisclosureLog,
+    pub documents: DocumentSigner,
+    pub subjects: SubjectIndex,
+    pub disclosure: DisclosureSettings,
+}
+
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, tokens: TokenPolicy, policy: Arc<PolicyEngine>) -> Self {
+    pub fn new(services: Services) -> Self {
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "gateway".into());
         AppState {
-            store,
-            tokens,
-            policy,
+            store: services.store,
+            tokens: services.tokens,
+            policy: services.policy,
             node: format!("{host}:{}", std::process::id()),
+            log: services.log,
+            documents: Arc::new(services.documents),
+            subjects: Arc::new(RwLock::new(services.subjects)),
+            disclosure: Arc::new(services.disclosure),
             keys: Arc::default(),
         }
+    }
+
+    /// Today, for ages, validity periods and currency (UTC).
+    pub fn today(&self) -> time::Date {
+        OffsetDateTime::now_utc().date()
     }
 
     /// The partner's token verification keys, parsed once per registry version of the

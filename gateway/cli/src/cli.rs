@@ -32,6 +32,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the gateway.
     Serve(ServeArgs),
+    /// Play the whole product once: dev PKI, synthetic cohort, partners, gateway on
+    /// loopback, every exchange over mutual TLS; prints what each partner asked and got.
+    Demo(DemoArgs),
     /// Make a development PKI.
     #[command(subcommand)]
     Certs(CertsCommand),
@@ -60,6 +63,22 @@ pub enum PolicyCommand {
         #[arg(long, default_value = "policies")]
         dir: PathBuf,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder for the demo's database, PKI, keys and log (kept for inspection).
+    #[arg(long, default_value = "demo")]
+    pub dir: PathBuf,
+    /// Seed of the synthetic cohort (the same seed gives the same young people).
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// Young people in the cohort.
+    #[arg(long, default_value_t = 10_000)]
+    pub people: usize,
+    /// The Cedar policy directory.
+    #[arg(long, default_value = "policies")]
+    pub policy_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -27,6 +27,45 @@ pub struct GatewayConfig {
     pub policy_dir: PathBuf,
     pub tls: TlsConfig,
     pub tokens: TokensConfig,
+    /// The disclosure log's signing key and the subject-pseudonym key (created if absent;
+    /// every node of a deployment must share them; never commit them).
+    pub keys_dir: PathBuf,
+    pub authority: AuthorityConfig,
+    /// NCCIS currency windows in months (seed 004: NEET 3, EET 12).
+    pub currency: gateway_domain::CurrencyWindows,
+    pub break_glass: BreakGlassConfig,
+    pub log: LogConfig,
+}
+
+/// This authority and its staff roles.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorityConfig {
+    /// The authority's three-digit LA code; its own `local_authority` partner(s) with this
+    /// code are its staff.
+    pub la_code: String,
+    /// Token roles allowed to record consent, objection and competence.
+    pub adviser_roles: Vec<String>,
+    /// Token role of the data protection officer.
+    pub dpo_role: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreakGlassConfig {
+    /// How long an override lasts from its first use.
+    pub window_minutes: u32,
+    /// Shortest justification accepted, in characters.
+    pub min_justification_chars: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// Most entries committed together (group commit).
+    pub max_batch: usize,
+    /// A fresh signed tree head at least this often.
+    pub resign_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -75,6 +114,40 @@ impl GatewayConfig {
                 leeway_secs: 30,
                 max_lifetime_secs: 3600,
             },
+            keys_dir: PathBuf::from("data/keys"),
+            authority: AuthorityConfig {
+                la_code: "886".into(),
+                adviser_roles: vec!["adviser".into(), "data_protection_officer".into()],
+                dpo_role: "data_protection_officer".into(),
+            },
+            currency: gateway_domain::CurrencyWindows::default(),
+            break_glass: BreakGlassConfig {
+                window_minutes: 240,
+                min_justification_chars: 20,
+            },
+            log: LogConfig {
+                max_batch: 512,
+                resign_secs: 60,
+            },
+        }
+    }
+
+    pub fn disclosure_settings(&self) -> gateway_api::DisclosureSettings {
+        gateway_api::DisclosureSettings {
+            currency: self.currency,
+            break_glass_window: time::Duration::minutes(i64::from(self.break_glass.window_minutes)),
+            break_glass_min_justification: self.break_glass.min_justification_chars,
+            home_la_code: self.authority.la_code.clone(),
+            adviser_roles: self.authority.adviser_roles.clone(),
+            dpo_role: self.authority.dpo_role.clone(),
+        }
+    }
+
+    pub fn log_settings(&self) -> gateway_disclosure::LogSettings {
+        gateway_disclosure::LogSettings {
+            max_batch: self.log.max_batch.max(1),
+            resign_interval: Duration::from_secs(self.log.resign_secs.max(1)),
+            ..gateway_disclosure::LogSettings::default()
         }
     }
 

@@ -63,6 +63,12 @@ pub const DEMO_PARTNERS: &[(&str, &str, &str, Option<&str>)] = &[
         "local_authority",
         Some("887"),
     ),
+    (
+        "kent-ccis",
+        "Kent County Council Youth Support (own advisers and DPO)",
+        "local_authority",
+        Some("886"),
+    ),
 ];
 
 /// The URI a partner's client certificate carries as its subjectAltName.

@@ -2,7 +2,8 @@
 
 mod agreements;
 mod certs;
-mod partners;
+mod demo;
+pub(crate) mod partners;
 mod serve;
 mod token;
 
@@ -18,6 +19,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = GatewayConfig::load(&cli)?;
     match cli.command {
         Command::Serve(args) => serve::run(config, args).await,
+        Command::Demo(args) => demo::run(args).await,
         Command::Certs(cmd) => certs::run(cmd),
         Command::Partners(cmd) => partners::run(&open_store(&config).await?, cmd).await,
         Command::Agreements(cmd) => agreements::run(&open_store(&config).await?, cmd).await,
@@ -46,3 +48,5 @@ fn policy_test(dir: &std::path::Path) -> anyhow::Result<()> {
     anyhow::ensure!(report.is_success(), "policy cases failed");
     Ok(())
 }
+
+pub use demo::log_file as demo_log_file;

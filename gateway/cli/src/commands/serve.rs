@@ -38,6 +38,9 @@ pub async fn run(mut config: GatewayConfig, args: ServeArgs) -> anyhow::Result<(
         tokens: config.token_policy(),
         reload_poll: Duration::from_secs(config.tls.reload_poll_secs.max(1)),
         policy_dir: config.policy_dir.clone(),
+        keys_dir: config.keys_dir.clone(),
+        disclosure: config.disclosure_settings(),
+        log: config.log_settings(),
     };
     let mut server = start(settings, store).await?;
     let trigger = server.take_shutdown_trigger();

@@ -1,0 +1,256 @@
+//! For the data protection officer and for anyone holding a receipt: break-glass alerts,
+//! "who saw my record", signed tree heads and proofs.
+//!
+//! Alerts and subject disclosures need the DPO role of the home authority. Tree heads and
+//! proofs are open to every authenticated partner: they reveal only hashes, and a partner
+//! needs them to check its receipts.
+
+use axum::Json;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::StatusCode;
+use gateway_disclosure::{ConsistencyProof, Event, InclusionProof, IndexedEntry, LogEntry, LogError, Outcome};
+use gateway_domain::CcisId;
+use gateway_store::{Alert, AlertStatus, AgencyKind};
+use gateway_translog::SignedTreeHead;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::caller::Caller;
+use crate::json_body::JsonBody;
+use crate::problem::Problem;
+
+fn require_dpo(state: &AppState, caller: &Caller) -> Result<(), Problem> {
+    let home = caller.partner.agency_kind == AgencyKind::LocalAuthority
+        && caller.partner.la_code.as_deref() == Some(state.disclosure.home_la_code.as_str());
+    if home && caller.role == state.disclosure.dpo_role {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "role-not-permitted",
+            "This operation is for the authority's data protection officer",
+        ))
+    }
+}
+
+fn log_problem(err: LogError) -> Problem {
+    match err {
+        LogError::Proof(e) => Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-proof-request",
+            "The log cannot prove this: an index or size is beyond the log",
+        )
+        .with_detail(e.to_string()),
+        LogError::Empty => Problem::new(
+            StatusCode::NOT_FOUND,
+            "log-empty",
+            "The log has no signed tree head yet",
+        ),
+        other => {
+            tracing::error!(error = %other, "disclosure log unavailable");
+            Problem::unavailable("disclosure log unavailable")
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AlertQuery {
+    /// `open` or `reviewed`; all when absent.
+    #[param(value_type = Option<String>)]
+    pub status: Option<AlertStatus>,
+}
+
+#[utoipa::path(
+    get, path = "/v1/alerts", tag = "oversight",
+    summary = "Break-glass alerts, newest first (data protection officer)",
+    params(AlertQuery),
+    responses(
+        (status = 200, description = "Alerts", body = Object),
+        (status = 403, description = "role-not-permitted", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("partner_token" = []))
+)]
+pub async fn alerts(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Query(query): Query<AlertQuery>,
+) -> Result<Json<Vec<Alert>>, Problem> {
+    require_dpo(&state, &caller)?;
+    state.store.alerts(query.status).await.map(Json).map_err(|err| {
+        tracing::error!(error = %err, "alert store unavailable");
+        Problem::unavailable("alert store unavailable")
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewBody {
+    /// The DPO's conclusion (kept with the alert).
+    pub note: String,
+}
+
+#[utoipa::path(
+    post, path = "/v1/alerts/{id}/review", tag = "oversight",
+    summary = "Mark a break-glass alert reviewed (data protection officer)",
+    params(("id" = Uuid, Path, description = "Alert id")),
+    request_body = ReviewBody,
+    responses(
+        (status = 200, description = "Reviewed (a second review returns the first)", body = Object),
+        (status = 403, description = "role-not-permitted", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "not-found", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("partner_token" = []))
+)]
+pub async fn review_alert(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<Uuid>,
+    body: JsonBody<ReviewBody>,
+) -> Result<Json<Alert>, Problem> {
+    require_dpo(&state, &caller)?;
+    let now = OffsetDateTime::now_utc();
+    let alert = state
+        .store
+        .review_alert(id, &caller.officer, &body.value.note, now)
+        .await
+        .map_err(|err| {
+            tracing::error!(error = %err, "alert store unavailable");
+            Problem::unavailable("alert store unavailable")
+        })?
+        .ok_or_else(Problem::not_found)?;
+    let mut entry = LogEntry::new(now, Event::AlertReview, Outcome::Recorded);
+    entry.request_id = crate::request_id::current().map(|id| id.to_string());
+    entry.partner = Some(caller.partner.id.to_string());
+    entry.officer = Some(caller.officer.clone());
+    entry.role = Some(caller.role.clone());
+    entry.subject = Some(alert.subject_pseudonym.clone());
+    entry.note = Some(format!("break-glass alert {} reviewed", alert.id));
+    state.log.append(entry).await.map_err(log_problem)?;
+    Ok(Json(alert))
+}
+
+#[utoipa::path(
+    get, path = "/v1/log/tree-head", tag = "log",
+    summary = "The latest signed tree head (Ed25519 over RFC 6962 v1 tree_hash bytes)",
+    responses((status = 200, description = "Signed tree head", body = Object)),
+    security(("partner_token" = []))
+)]
+pub async fn tree_head(State(state): State<AppState>) -> Result<Json<SignedTreeHead>, Problem> {
+    state.log.tree_head().await.map(Json).map_err(log_problem)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ProofQuery {
+    /// The tree size to prove against (default: the latest signed head's).
+    pub tree_size: Option<u64>,
+}
+
+#[utoipa::path(
+    get, path = "/v1/log/entries/{index}/proof", tag = "log",
+    summary = "RFC 9162 inclusion proof for one entry",
+    params(("index" = u64, Path, description = "Log index"), ProofQuery),
+    responses(
+        (status = 200, description = "Inclusion proof", body = Object),
+        (status = 422, description = "invalid-proof-request", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("partner_token" = []))
+)]
+pub async fn inclusion_proof(
+    State(state): State<AppState>,
+    Path(index): Path<u64>,
+    Query(query): Query<ProofQuery>,
+) -> Result<Json<InclusionProof>, Problem> {
+    state
+        .log
+        .inclusion_proof(index, query.tree_size)
+        .await
+        .map(Json)
+        .map_err(log_problem)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ConsistencyQuery {
+    pub from: u64,
+    pub to: u64,
+}
+
+#[utoipa::path(
+    get, path = "/v1/log/consistency", tag = "log",
+    summary = "RFC 9162 consistency proof between two tree sizes",
+    params(ConsistencyQuery),
+    responses(
+        (status = 200, description = "Consistency proof", body = Object),
+        (status = 422, description = "invalid-proof-request", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("partner_token" = []))
+)]
+pub async fn consistency(
+    State(state): State<AppState>,
+    Query(query): Query<ConsistencyQuery>,
+) -> Result<Json<ConsistencyProof>, Problem> {
+    state
+        .log
+        .consistency_proof(query.from, query.to)
+        .await
+        .map(Json)
+        .map_err(log_problem)
+}
+
+/// One entry of a subject access report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubjectDisclosure {
+    pub log_index: u64,
+    #[schema(value_type = Object)]
+    pub entry: LogEntry,
+}
+
+#[utoipa::path(
+    get, path = "/v1/subjects/{id}/disclosures", tag = "oversight",
+    summary = "Every log entry about one young person: who, when, which exchange, which categories, on what basis (data protection officer)",
+    params(("id" = String, Path, description = "CCIS YoungPersonsID")),
+    responses(
+        (status = 200, description = "Entries in log order", body = [SubjectDisclosure]),
+        (status = 403, description = "role-not-permitted", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("partner_token" = []))
+)]
+pub async fn subject_disclosures(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<SubjectDisclosure>>, Problem> {
+    require_dpo(&state, &caller)?;
+    let id = CcisId::parse(&id).map_err(|_| {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-subject-id",
+            "The subject id must be a CCIS YoungPersonsID (13 digits)",
+        )
+    })?;
+    let rows = state
+        .store
+        .log_entries_for_subject(&state.log.pseudonym(id.as_str()))
+        .await
+        .map_err(|err| {
+            tracing::error!(error = %err, "disclosure log unavailable");
+            Problem::unavailable("disclosure log unavailable")
+        })?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let indexed = IndexedEntry::from_bytes(&row.entry).map_err(|_| {
+            tracing::error!(index = row.index, "unreadable log entry");
+            Problem::internal()
+        })?;
+        out.push(SubjectDisclosure {
+            log_index: indexed.index,
+            entry: indexed.entry,
+        });
+    }
+    Ok(Json(out))
+}

@@ -1,0 +1,235 @@
+//! The log's two secrets, as files: the Ed25519 key that signs tree heads and the HMAC key
+//! behind subject pseudonyms. Generated on first start when absent (mode 0600), never
+//! committed; every node of a deployment points at the same files. The public key is
+//! written beside the private one for auditors (`gateway audit verify --public-key`).
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use gateway_translog::TreeHeadSigner;
+
+use crate::pseudonym::{KEY_LEN, Pseudonymiser};
+
+/// File names inside the key directory.
+pub const SIGNING_KEY_FILE: &str = "log-signing.key.pem";
+pub const PUBLIC_KEY_FILE: &str = "log-signing.pub.pem";
+pub const PSEUDONYM_KEY_FILE: &str = "subject-pseudonym.key";
+
+/// Why a key file could not be used. Never contains key material.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFileError {
+    #[error("cannot read or write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is not a usable Ed25519 PKCS#8 key")]
+    BadSigningKey { path: PathBuf },
+    #[error("{path} is not 64 hex digits")]
+    BadPseudonymKey { path: PathBuf },
+    #[error("a pseudonym key must be at least 32 bytes")]
+    TooShort,
+    #[error("could not generate a key")]
+    Generate,
+}
+
+/// The log's keys, loaded.
+#[derive(Debug)]
+pub struct LogKeys {
+    pub signer: TreeHeadSigner,
+    /// The same Ed25519 key, for signing documents (consent receipts).
+    pub documents: DocumentSigner,
+    pub pseudonymiser: Pseudonymiser,
+}
+
+/// Signs JSON documents with the log's Ed25519 key, so one public key verifies tree heads
+/// and receipts alike.
+pub struct DocumentSigner {
+    key: ring::signature::Ed25519KeyPair,
+    key_id: String,
+}
+
+impl std::fmt::Debug for DocumentSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DocumentSigner")
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A document and its detached signature.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SignedDocument {
+    /// The signed bytes: a JSON document, as a string.
+    pub payload: String,
+    /// `Ed25519`.
+    pub algorithm: String,
+    /// SHA-256 of the signer's SubjectPublicKeyInfo (hex), as in the tree heads.
+    pub key_id: String,
+    /// Ed25519 over the UTF-8 bytes of `payload`, standard base64.
+    pub signature: String,
+}
+
+impl DocumentSigner {
+    fn from_pkcs8(der: &[u8], key_id: String) -> Result<Self, ()> {
+        let key = ring::signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der).map_err(|_| ())?;
+        Ok(DocumentSigner { key, key_id })
+    }
+
+    /// Signs the JSON serialisation of `document`.
+    pub fn sign<T: serde::Serialize>(&self, document: &T) -> Result<SignedDocument, serde_json::Error> {
+        use base64::Engine;
+        let payload = serde_json::to_string(document)?;
+        let signature = self.key.sign(payload.as_bytes());
+        Ok(SignedDocument {
+            payload,
+            algorithm: "Ed25519".into(),
+            key_id: self.key_id.clone(),
+            signature: base64::engine::general_purpose::STANDARD.encode(signature.as_ref()),
+        })
+    }
+}
+
+/// Checks a signed document against a public key (raw 32 bytes).
+pub fn verify_document(document: &SignedDocument, public_key: &[u8]) -> bool {
+    use base64::Engine;
+    let Ok(signature) = base64::engine::general_purpose::STANDARD.decode(&document.signature) else {
+        return false;
+    };
+    ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, public_key)
+        .verify(document.payload.as_bytes(), &signature)
+        .is_ok()
+}
+
+fn pem_body(pem: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let body: String = pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .map(str::trim)
+        .collect();
+    base64::engine::general_purpose::STANDARD.decode(body).ok()
+}
+
+impl LogKeys {
+    /// Loads the keys from `dir`, creating any that are missing.
+    pub fn load_or_create(dir: &Path) -> Result<Self, KeyFileError> {
+        fs::create_dir_all(dir).map_err(|source| io(dir, source))?;
+        let signing_path = dir.join(SIGNING_KEY_FILE);
+        if !signing_path.exists() {
+            let der = TreeHeadSigner::generate_pkcs8().map_err(|_| KeyFileError::Generate)?;
+            write_private(
+                &signing_path,
+                gateway_translog::sth::private_key_pem(&der).as_bytes(),
+            )?;
+        }
+        let pem = fs::read_to_string(&signing_path).map_err(|source| io(&signing_path, source))?;
+        let signer =
+            TreeHeadSigner::from_pkcs8_pem(&pem).map_err(|_| KeyFileError::BadSigningKey {
+                path: signing_path.clone(),
+            })?;
+        let public_path = dir.join(PUBLIC_KEY_FILE);
+        let public = signer.public_key_pem();
+        if fs::read_to_string(&public_path).ok().as_deref() != Some(public.as_str()) {
+            fs::write(&public_path, public).map_err(|source| io(&public_path, source))?;
+        }
+
+        let pseudonym_path = dir.join(PSEUDONYM_KEY_FILE);
+        if !pseudonym_path.exists() {
+            let mut key = [0u8; KEY_LEN];
+            ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut key)
+                .map_err(|_| KeyFileError::Generate)?;
+            write_private(&pseudonym_path, hex::encode(key).as_bytes())?;
+        }
+        let text =
+            fs::read_to_string(&pseudonym_path).map_err(|source| io(&pseudonym_path, source))?;
+        let key = hex::decode(text.trim())
+            .ok()
+            .filter(|k| k.len() == KEY_LEN)
+            .ok_or_else(|| KeyFileError::BadPseudonymKey {
+                path: pseudonym_path.clone(),
+            })?;
+        let documents = pem_body(&pem)
+            .and_then(|der| DocumentSigner::from_pkcs8(&der, signer.key_id().to_hex()).ok())
+            .ok_or_else(|| KeyFileError::BadSigningKey {
+                path: signing_path.clone(),
+            })?;
+        Ok(LogKeys {
+            signer,
+            documents,
+            pseudonymiser: Pseudonymiser::new(&key)?,
+        })
+    }
+}
+
+fn io(path: &Path, source: std::io::Error) -> KeyFileError {
+    KeyFileError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+fn write_private(path: &Path, contents: &[u8]) -> Result<(), KeyFileError> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|source| io(path, source))?;
+    file.write_all(contents)
+        .and_then(|()| file.sync_all())
+        .map_err(|source| io(path, source))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn keys_are_created_once_and_reloaded_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = LogKeys::load_or_create(dir.path()).unwrap();
+        let second = LogKeys::load_or_create(dir.path()).unwrap();
+        assert_eq!(first.signer.key_id(), second.signer.key_id());
+        assert_eq!(
+            first.pseudonymiser.pseudonym("8860000000001"),
+            second.pseudonymiser.pseudonym("8860000000001")
+        );
+        let public = fs::read_to_string(dir.path().join(PUBLIC_KEY_FILE)).unwrap();
+        assert_eq!(public, first.signer.public_key_pem());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(dir.path().join(SIGNING_KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o077, 0, "private key readable by others");
+        }
+    }
+
+    #[test]
+    fn documents_are_signed_with_the_log_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = LogKeys::load_or_create(dir.path()).unwrap();
+        let signed = keys.documents.sign(&serde_json::json!({"consent": "c1"})).unwrap();
+        let public = keys.signer.public_key_bytes();
+        assert!(verify_document(&signed, &public));
+        assert_eq!(signed.key_id, keys.signer.key_id().to_hex());
+        let mut forged = signed.clone();
+        forged.payload = forged.payload.replace("c1", "c2");
+        assert!(!verify_document(&forged, &public));
+    }
+
+    #[test]
+    fn a_damaged_key_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(PSEUDONYM_KEY_FILE), "not hex").unwrap();
+        assert!(matches!(
+            LogKeys::load_or_create(dir.path()),
+            Err(KeyFileError::BadPseudonymKey { .. })
+        ));
+    }
+}

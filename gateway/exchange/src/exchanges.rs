@@ -1,0 +1,181 @@
+//! The exchanges: what each one answers, field by field, and the data category each field
+//! belongs to. Minimisation is then one rule for all of them: a field leaves only if its
+//! category was permitted, and a field no table names never leaves (fail closed).
+//!
+//! Adding an exchange: a variant here with its answer builder and field table, an action in
+//! `policies/schema.cedarschema`, its categories in `policies/categories.json`, its lines
+//! in `policies/exchanges.cedar`, and a route.
+
+use gateway_adapters::jcp::RegistrationConfirmation;
+use gateway_adapters::ssda903::care_leaver_return;
+use gateway_adapters::yot::EetStatusAnswer;
+use gateway_domain::{CurrencyWindows, YoungPerson};
+use serde_json::{Map, Value};
+use time::Date;
+
+/// The exchanges answered from the local record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Exchange {
+    /// YOT: is this young person in suitable education, employment or training?
+    EetStatus,
+    /// Jobcentre Plus: has this 16/17 year old registered with the LA?
+    BenefitRegistration,
+    /// Leaving-care team: what is this care leaver doing?
+    CareLeaverStatus,
+}
+
+/// Why an exchange has no answer for a matched person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NotApplicable {
+    #[error("the young person is not recorded as a care leaver")]
+    NotACareLeaver,
+    #[error("the answer could not be built")]
+    Unshapeable,
+}
+
+impl Exchange {
+    pub const ALL: &'static [Exchange] = &[
+        Exchange::EetStatus,
+        Exchange::BenefitRegistration,
+        Exchange::CareLeaverStatus,
+    ];
+
+    /// The Cedar action id and the path segment.
+    pub fn name(self) -> &'static str {
+        match self {
+            Exchange::EetStatus => "eet-status",
+            Exchange::BenefitRegistration => "benefit-registration",
+            Exchange::CareLeaverStatus => "care-leaver-status",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Exchange::ALL.iter().copied().find(|e| e.name() == name)
+    }
+
+    /// Which category each answer field belongs to.
+    pub fn field_categories(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Exchange::EetStatus => &[
+                ("activity_code", "activity"),
+                ("activity_group", "activity"),
+                ("date_verified", "activity"),
+                ("currency", "activity"),
+                ("ete", "ete_suitability"),
+                ("send", "send"),
+            ],
+            Exchange::BenefitRegistration => &[
+                ("registered", "registration"),
+                ("registration_date", "registration"),
+                ("current_activity", "activity"),
+            ],
+            Exchange::CareLeaverStatus => &[
+                ("in_touch", "care_status"),
+                ("activ", "activity"),
+                ("currency", "activity"),
+            ],
+        }
+    }
+
+    /// The whole answer for `person`, before minimisation.
+    pub fn full_answer(
+        self,
+        person: &YoungPerson,
+        windows: &CurrencyWindows,
+        today: Date,
+    ) -> Result<Map<String, Value>, NotApplicable> {
+        let value = match self {
+            Exchange::EetStatus => {
+                serde_json::to_value(EetStatusAnswer::from_record(person, windows, today, true))
+            }
+            Exchange::BenefitRegistration => serde_json::to_value(
+                RegistrationConfirmation::from_record(person, windows, today),
+            ),
+            Exchange::CareLeaverStatus => serde_json::to_value(
+                care_leaver_return(person, windows, today)
+                    .map_err(|_| NotApplicable::NotACareLeaver)?,
+            ),
+        };
+        match value {
+            Ok(Value::Object(map)) => Ok(map),
+            _ => Err(NotApplicable::Unshapeable),
+        }
+    }
+
+    /// Keeps the fields whose category is permitted; drops everything else.
+    pub fn minimise(self, full: Map<String, Value>, permitted: &[&str]) -> Map<String, Value> {
+        let table = self.field_categories();
+        full.into_iter()
+            .filter(|(field, _)| {
+                table
+                    .iter()
+                    .any(|(f, category)| f == field && permitted.contains(category))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use gateway_domain::LaCode;
+    use gateway_domain::synthetic::cohort;
+    use time::macros::date;
+
+    const TODAY: Date = date!(2026 - 11 - 24);
+
+    fn people() -> Vec<YoungPerson> {
+        cohort(7, 400, TODAY, LaCode::parse("886").unwrap()).collect()
+    }
+
+    #[test]
+    fn every_answer_field_has_a_category() {
+        // A field added to an adapter's answer without a category here would be silently
+        // dropped; this makes the omission visible instead.
+        for &exchange in Exchange::ALL {
+            for person in people() {
+                let Ok(full) = exchange.full_answer(&person, &CurrencyWindows::default(), TODAY)
+                else {
+                    continue;
+                };
+                for field in full.keys() {
+                    assert!(
+                        exchange.field_categories().iter().any(|(f, _)| f == field),
+                        "{} field {field} has no category",
+                        exchange.name()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn minimise_keeps_only_permitted_categories() {
+        let person = people()
+            .into_iter()
+            .find(|p| p.current_activity().is_some())
+            .unwrap();
+        let full = Exchange::EetStatus
+            .full_answer(&person, &CurrencyWindows::default(), TODAY)
+            .unwrap();
+        let only_activity = Exchange::EetStatus.minimise(full.clone(), &["identity", "activity"]);
+        let mut keys: Vec<&str> = only_activity.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            ["activity_code", "activity_group", "currency", "date_verified"]
+        );
+        assert!(Exchange::EetStatus.minimise(full.clone(), &["identity"]).is_empty());
+        let with_send = Exchange::EetStatus.minimise(full, &["activity", "send", "ete_suitability"]);
+        assert!(with_send.contains_key("send") && with_send.contains_key("ete"));
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for &e in Exchange::ALL {
+            assert_eq!(Exchange::from_name(e.name()), Some(e));
+        }
+        assert_eq!(Exchange::from_name("transfer"), None);
+    }
+}
