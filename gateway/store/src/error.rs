@@ -9,6 +9,10 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The caller's [`LogSealer`](crate::LogSealer) failed, or sealed a batch that does not fit
+    /// the log (wrong indexes, a head that does not cover it); nothing was written.
+    #[error("sealing the disclosure log batch failed: {0}")]
+    Sealer(String),
     #[error("database error: {0}")]
     Database(sqlx::Error),
 }

@@ -12,6 +12,7 @@ mod error;
 pub mod model;
 mod postgres;
 mod rows;
+mod rows_log;
 mod sqlite;
 pub mod subjects;
 

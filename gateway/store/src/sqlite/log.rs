@@ -1,36 +1,186 @@
-//! LogStore for SqliteStore: placeholder until implemented.
+//! [`LogStore`] for [`SqliteStore`]: appends take SQLite's write lock up front
+//! (`BEGIN IMMEDIATE`), so the next index read inside the transaction is still the next one
+//! at commit, whichever process or pool appends.
 
 use async_trait::async_trait;
-use crate::disclosure_log::*;
+use sqlx::{Sqlite, Transaction};
 
 use crate::StoreError;
+use crate::disclosure_log::*;
+use crate::rows_log::{
+    HeadParams, LogRowRecord, TreeHeadRecord, catch_up_hashes, check_batch, check_known,
+    from_bound, head_columns, leaf_hashes, limit_bound, log_columns, next_index, to_i64,
+};
 
 use super::SqliteStore;
 
+/// The index the next entry takes: the log is gap-free from 0.
+async fn next_log_index(tx: &mut Transaction<'static, Sqlite>) -> Result<u64, StoreError> {
+    let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM disclosure_log")
+        .fetch_one(&mut **tx)
+        .await?;
+    next_index(next)
+}
+
+impl SqliteStore {
+    /// The body of [`LogStore::append_log`], inside a transaction the caller commits.
+    async fn append_in(
+        tx: &mut Transaction<'static, Sqlite>,
+        sealer: &dyn LogSealer,
+    ) -> Result<(SealedBatch, Vec<[u8; 32]>), StoreError> {
+        let next = next_log_index(tx).await?;
+        let known = sealer.known_size();
+        check_known(known, next)?;
+        let catch_up = if known < next {
+            let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+                "SELECT idx, leaf_hash FROM disclosure_log \
+                 WHERE idx >= $1 AND idx < $2 ORDER BY idx",
+            )
+            .bind(to_i64(known, "log index")?)
+            .bind(to_i64(next, "log index")?)
+            .fetch_all(&mut **tx)
+            .await?;
+            catch_up_hashes(known, next, rows)?
+        } else {
+            Vec::new()
+        };
+
+        let batch = sealer.seal(next, &catch_up).map_err(StoreError::Sealer)?;
+        let (rows, head) = check_batch(next, &batch)?;
+        // One prepared statement (cached on the connection), run per row.
+        for row in &rows {
+            sqlx::query(
+                "INSERT INTO disclosure_log (idx, entry, leaf_hash, subject) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(row.idx)
+            .bind(row.entry)
+            .bind(row.leaf_hash)
+            .bind(row.subject)
+            .execute(&mut **tx)
+            .await?;
+        }
+        insert_head(&head, &mut **tx).await?;
+        Ok((batch, catch_up))
+    }
+}
+
+async fn insert_head<'e>(
+    head: &HeadParams<'_>,
+    executor: impl sqlx::SqliteExecutor<'e>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO tree_heads (tree_size, timestamp_ms, root_hash, key_id, signature) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(head.tree_size)
+    .bind(head.timestamp_ms)
+    .bind(head.root_hash)
+    .bind(head.key_id)
+    .bind(head.signature)
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
 #[async_trait]
 impl LogStore for SqliteStore {
-    async fn append_log( &self, sealer: &dyn LogSealer, ) -> Result<(SealedBatch, Vec<[u8; 32]>), StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+    async fn append_log(
+        &self,
+        sealer: &dyn LogSealer,
+    ) -> Result<(SealedBatch, Vec<[u8; 32]>), StoreError> {
+        // Always the FULL pool: the batch is fsynced before this returns. IMMEDIATE takes the
+        // write lock now (waiting up to the busy timeout), not at the first INSERT, so no
+        // other writer can append between reading the next index and committing.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        match Self::append_in(&mut tx, sealer).await {
+            Ok(done) => {
+                tx.commit().await?;
+                Ok(done)
+            }
+            Err(err) => {
+                if let Err(rollback) = tx.rollback().await {
+                    tracing::warn!(error = %rollback, "rolling back a failed log append failed");
+                }
+                Err(err)
+            }
+        }
     }
+
     async fn add_tree_head(&self, head: &StoredTreeHead) -> Result<(), StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+        insert_head(&HeadParams::new(head)?, &self.pool).await
     }
+
     async fn log_size(&self) -> Result<u64, StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+        // Gap-free from 0, so the size is the next index (read from the primary key, not a
+        // count of every row).
+        let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM disclosure_log")
+            .fetch_one(&self.pool)
+            .await?;
+        next_index(next)
     }
+
     async fn log_leaf_hashes(&self, from: u64, limit: u64) -> Result<Vec<[u8; 32]>, StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+        let Some(start) = from_bound(from) else {
+            return Ok(Vec::new());
+        };
+        let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+            "SELECT idx, leaf_hash FROM disclosure_log WHERE idx >= $1 ORDER BY idx LIMIT $2",
+        )
+        .bind(start)
+        .bind(limit_bound(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        leaf_hashes(from, rows)
     }
+
     async fn log_entries(&self, from: u64, limit: u64) -> Result<Vec<LogRow>, StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+        let Some(start) = from_bound(from) else {
+            return Ok(Vec::new());
+        };
+        let rows: Vec<LogRowRecord> = sqlx::query_as(concat!(
+            "SELECT ",
+            log_columns!(),
+            " FROM disclosure_log WHERE idx >= $1 ORDER BY idx LIMIT $2"
+        ))
+        .bind(start)
+        .bind(limit_bound(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(LogRow::try_from).collect()
     }
+
     async fn log_entries_for_subject(&self, subject: &str) -> Result<Vec<LogRow>, StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+        let rows: Vec<LogRowRecord> = sqlx::query_as(concat!(
+            "SELECT ",
+            log_columns!(),
+            " FROM disclosure_log WHERE subject = $1 ORDER BY idx"
+        ))
+        .bind(subject)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(LogRow::try_from).collect()
     }
+
     async fn latest_tree_head(&self) -> Result<Option<StoredTreeHead>, StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+        let row: Option<TreeHeadRecord> = sqlx::query_as(concat!(
+            "SELECT ",
+            head_columns!(),
+            " FROM tree_heads ORDER BY tree_size DESC, timestamp_ms DESC LIMIT 1"
+        ))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(StoredTreeHead::try_from).transpose()
     }
+
     async fn tree_heads(&self) -> Result<Vec<StoredTreeHead>, StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+        let rows: Vec<TreeHeadRecord> = sqlx::query_as(concat!(
+            "SELECT ",
+            head_columns!(),
+            " FROM tree_heads ORDER BY tree_size, timestamp_ms"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(StoredTreeHead::try_from).collect()
     }
 }
