@@ -52,6 +52,62 @@ pub enum Command {
     /// Check the Cedar policy set.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Audit the disclosure log: verify it, prove entries, export it.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the whole Merkle tree from the stored entries and check every signed tree
+    /// head. Exits non-zero on any changed, removed, inserted or reordered entry, naming the
+    /// first bad index. With --offline, verifies an exported file with only the public key.
+    Verify {
+        /// An exported log (`audit export --out FILE`) to verify instead of the database.
+        #[arg(long)]
+        offline: Option<PathBuf>,
+        /// The log's public key (PEM); default: KEYS_DIR/log-signing.pub.pem.
+        #[arg(long)]
+        public_key: Option<PathBuf>,
+        #[command(flatten)]
+        keys: KeysArg,
+    },
+    /// Print the inclusion proof of entry N in the latest signed tree head.
+    Prove {
+        #[arg(long)]
+        index: u64,
+        #[command(flatten)]
+        keys: KeysArg,
+    },
+    /// Print the consistency proof between tree sizes A and B.
+    Consistency {
+        #[arg(long)]
+        from: u64,
+        #[arg(long)]
+        to: u64,
+        #[command(flatten)]
+        keys: KeysArg,
+    },
+    /// Export the whole log as JSON Lines (for `verify --offline`), or with --subject, a
+    /// subject access report: every entry about one young person, as JSON and as a table.
+    Export {
+        /// CCIS YoungPersonsID of the young person.
+        #[arg(long)]
+        subject: Option<String>,
+        /// Write here instead of stdout (the whole-log export; the subject report also
+        /// writes its JSON here).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        keys: KeysArg,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct KeysArg {
+    /// The folder of the log keys (default: the configuration's keys_dir).
+    #[arg(long)]
+    pub keys_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,7 @@
 //! One module per command group.
 
 mod agreements;
+mod audit;
 mod certs;
 mod demo;
 pub(crate) mod partners;
@@ -30,6 +31,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Token(cmd) => token::run(&config, cmd),
         Command::Policy(PolicyCommand::Test { dir }) => policy_test(&dir),
+        Command::Audit(cmd) => audit::run(&config, cmd).await,
     }
 }
 
