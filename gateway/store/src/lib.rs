@@ -13,6 +13,7 @@ pub mod model;
 mod postgres;
 mod rows;
 mod rows_log;
+mod rows_subjects;
 mod sqlite;
 pub mod subjects;
 
@@ -20,12 +21,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use disclosure_log::{LogRow, LogSealer, LogStore, SealedBatch, StoredTreeHead};
 pub use error::StoreError;
 pub use model::{
     AgencyKind, Agreement, LawfulBasis, NewAgreement, NewPartner, Partner, PartnerId,
     PartnerStatus, TokenAlgorithm, TokenUse,
 };
-pub use disclosure_log::{LogRow, LogSealer, LogStore, SealedBatch, StoredTreeHead};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use subjects::{

@@ -1,71 +1,358 @@
-//! SubjectStore for PostgresStore: placeholder until implemented.
+//! SubjectStore for PostgresStore.
+//!
+//! Ids are UUID columns, bound as `Uuid` and read as text; times are bound as
+//! [`stored_time`] (UTC, whole microseconds) so what an insert returns is what a read returns.
 
 use async_trait::async_trait;
 use gateway_domain::{CcisId, YoungPerson};
+use sqlx::types::Json;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::model::PartnerId;
-use crate::subjects::*;
-
 use crate::StoreError;
+use crate::model::PartnerId;
+use crate::rows::now;
+use crate::rows_subjects::{
+    AlertRow, CompetenceRow, ConsentRow, ObjectionRow, alert_columns, alert_status_str,
+    competence_columns, consent_columns, objection_columns, parse_record, recipient_columns,
+    stored_time, upsert_batches,
+};
+use crate::subjects::*;
 
 use super::PostgresStore;
 
 #[async_trait]
 impl SubjectStore for PostgresStore {
-    async fn upsert_young_people(&self, records: &[YoungPerson]) -> Result<UpsertCounts, StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+    async fn upsert_young_people(
+        &self,
+        records: &[YoungPerson],
+    ) -> Result<UpsertCounts, StoreError> {
+        let at = now();
+        let mut counts = UpsertCounts::default();
+        let mut tx = self.pool.begin().await?;
+        for batch in upsert_batches(records) {
+            let batch = batch?;
+            let existing: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM young_people WHERE ccis_id = ANY($1)")
+                    .bind(&batch.ids)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            // One statement per batch. Unchanged rows are skipped by the DO UPDATE condition
+            // and not counted in rows_affected.
+            let written = sqlx::query(
+                "INSERT INTO young_people (ccis_id, record, updated_at) \
+                 SELECT ccis_id, record, $3 FROM UNNEST($1::text[], $2::text[]) AS t (ccis_id, record) \
+                 ON CONFLICT (ccis_id) DO UPDATE \
+                 SET record = excluded.record, updated_at = excluded.updated_at \
+                 WHERE young_people.record IS DISTINCT FROM excluded.record",
+            )
+            .bind(&batch.ids)
+            .bind(&batch.records)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            batch.tally(&mut counts, existing, written.rows_affected());
+        }
+        tx.commit().await?;
+        Ok(counts)
     }
+
     async fn young_person(&self, id: &CcisId) -> Result<Option<YoungPerson>, StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+        let record: Option<String> =
+            sqlx::query_scalar("SELECT record FROM young_people WHERE ccis_id = $1")
+                .bind(id.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        record.as_deref().map(parse_record).transpose()
     }
+
     async fn young_people(&self) -> Result<Vec<YoungPerson>, StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+        let records: Vec<String> =
+            sqlx::query_scalar("SELECT record FROM young_people ORDER BY ccis_id")
+                .fetch_all(&self.pool)
+                .await?;
+        records.iter().map(|r| parse_record(r)).collect()
     }
+
     async fn count_young_people(&self) -> Result<u64, StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM young_people")
+            .fetch_one(&self.pool)
+            .await?;
+        u64::try_from(n).map_err(|_| StoreError::Corrupt("negative count".into()))
     }
-    async fn add_consent(&self, consent: &NewConsent) -> Result<Consent, StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+
+    async fn add_consent(&self, c: &NewConsent) -> Result<Consent, StoreError> {
+        let (agency_kind, partner) = recipient_columns(&c.recipient);
+        let row: ConsentRow = sqlx::query_as(concat!(
+            "INSERT INTO consents (id, subject, given_by, method, given_at, purposes, \
+             recipient_agency_kind, recipient_partner, categories, valid_from, valid_until, \
+             recorded_by, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ",
+            consent_columns!("id::text AS id")
+        ))
+        .bind(Uuid::new_v4())
+        .bind(c.subject.as_str())
+        .bind(c.given_by.as_str())
+        .bind(c.method.as_str())
+        .bind(stored_time(c.given_at))
+        .bind(Json(&c.purposes))
+        .bind(agency_kind)
+        .bind(partner)
+        .bind(Json(&c.categories))
+        .bind(c.valid_from)
+        .bind(c.valid_until)
+        .bind(&c.recorded_by)
+        .bind(now())
+        .fetch_one(&self.pool)
+        .await?;
+        row.try_into()
     }
+
     async fn consent(&self, id: Uuid) -> Result<Option<Consent>, StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+        let row: Option<ConsentRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            consent_columns!("id::text AS id"),
+            " FROM consents WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(Consent::try_from).transpose()
     }
+
     async fn consents_for(&self, subject: &CcisId) -> Result<Vec<Consent>, StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+        let rows: Vec<ConsentRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            consent_columns!("id::text AS id"),
+            " FROM consents WHERE subject = $1 ORDER BY given_at, recorded_at, seq"
+        ))
+        .bind(subject.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(Consent::try_from).collect()
     }
-    async fn withdraw_consent( &self, id: Uuid, at: OffsetDateTime, by: &str, ) -> Result<Option<Consent>, StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+
+    async fn withdraw_consent(
+        &self,
+        id: Uuid,
+        at: OffsetDateTime,
+        by: &str,
+    ) -> Result<Option<Consent>, StoreError> {
+        // Only a consent not yet withdrawn is touched: the first withdrawal stands.
+        sqlx::query(
+            "UPDATE consents SET withdrawn_at = $1, withdrawn_by = $2 \
+             WHERE id = $3 AND withdrawn_at IS NULL",
+        )
+        .bind(stored_time(at))
+        .bind(by)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        self.consent(id).await
     }
-    async fn add_objection(&self, objection: &NewObjection) -> Result<Objection, StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+
+    async fn add_objection(&self, o: &NewObjection) -> Result<Objection, StoreError> {
+        let row: ObjectionRow = sqlx::query_as(concat!(
+            "INSERT INTO objections (id, subject, raised_by, raised_at, recorded_by, \
+             recorded_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
+            objection_columns!("id::text AS id")
+        ))
+        .bind(Uuid::new_v4())
+        .bind(o.subject.as_str())
+        .bind(o.raised_by.as_str())
+        .bind(stored_time(o.raised_at))
+        .bind(&o.recorded_by)
+        .bind(now())
+        .fetch_one(&self.pool)
+        .await?;
+        row.try_into()
     }
+
     async fn objections_for(&self, subject: &CcisId) -> Result<Vec<Objection>, StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+        let rows: Vec<ObjectionRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            objection_columns!("id::text AS id"),
+            " FROM objections WHERE subject = $1 ORDER BY raised_at, recorded_at, seq"
+        ))
+        .bind(subject.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(Objection::try_from).collect()
     }
-    async fn withdraw_objection( &self, id: Uuid, at: OffsetDateTime, by: &str, ) -> Result<Option<Objection>, StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+
+    async fn withdraw_objection(
+        &self,
+        id: Uuid,
+        at: OffsetDateTime,
+        by: &str,
+    ) -> Result<Option<Objection>, StoreError> {
+        sqlx::query(
+            "UPDATE objections SET withdrawn_at = $1, withdrawn_by = $2 \
+             WHERE id = $3 AND withdrawn_at IS NULL",
+        )
+        .bind(stored_time(at))
+        .bind(by)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        let row: Option<ObjectionRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            objection_columns!("id::text AS id"),
+            " FROM objections WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(Objection::try_from).transpose()
     }
-    async fn add_competence_assessment( &self, assessment: &NewCompetenceAssessment, ) -> Result<CompetenceAssessment, StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+
+    async fn add_competence_assessment(
+        &self,
+        a: &NewCompetenceAssessment,
+    ) -> Result<CompetenceAssessment, StoreError> {
+        let row: CompetenceRow = sqlx::query_as(concat!(
+            "INSERT INTO competence_assessments (id, subject, competent, assessed_on, \
+             assessed_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
+            competence_columns!("id::text AS id")
+        ))
+        .bind(Uuid::new_v4())
+        .bind(a.subject.as_str())
+        .bind(a.competent)
+        .bind(a.assessed_on)
+        .bind(&a.assessed_by)
+        .bind(now())
+        .fetch_one(&self.pool)
+        .await?;
+        row.try_into()
     }
-    async fn competence_assessments_for( &self, subject: &CcisId, ) -> Result<Vec<CompetenceAssessment>, StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+
+    async fn competence_assessments_for(
+        &self,
+        subject: &CcisId,
+    ) -> Result<Vec<CompetenceAssessment>, StoreError> {
+        let rows: Vec<CompetenceRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            competence_columns!("id::text AS id"),
+            " FROM competence_assessments WHERE subject = $1 \
+             ORDER BY assessed_on, recorded_at, seq"
+        ))
+        .bind(subject.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(CompetenceAssessment::try_from)
+            .collect()
     }
-    async fn add_alert(&self, alert: &NewAlert) -> Result<Alert, StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+
+    async fn add_alert(&self, a: &NewAlert) -> Result<Alert, StoreError> {
+        let row: AlertRow = sqlx::query_as(concat!(
+            "INSERT INTO break_glass_alerts (id, partner, officer, role, exchange, \
+             subject_pseudonym, justification, opened_at, window_ends_at, uses, status) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10) RETURNING ",
+            alert_columns!("id::text AS id")
+        ))
+        .bind(Uuid::new_v4())
+        .bind(a.partner.as_str())
+        .bind(&a.officer)
+        .bind(&a.role)
+        .bind(&a.exchange)
+        .bind(&a.subject_pseudonym)
+        .bind(&a.justification)
+        .bind(stored_time(a.opened_at))
+        .bind(stored_time(a.window_ends_at))
+        .bind(alert_status_str(AlertStatus::Open))
+        .fetch_one(&self.pool)
+        .await?;
+        row.try_into()
     }
-    async fn latest_alert_for( &self, partner: &PartnerId, officer: &str, subject_pseudonym: &str, ) -> Result<Option<Alert>, StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+
+    async fn latest_alert_for(
+        &self,
+        partner: &PartnerId,
+        officer: &str,
+        subject_pseudonym: &str,
+    ) -> Result<Option<Alert>, StoreError> {
+        let row: Option<AlertRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            alert_columns!("id::text AS id"),
+            " FROM break_glass_alerts \
+             WHERE partner = $1 AND officer = $2 AND subject_pseudonym = $3 \
+             ORDER BY opened_at DESC, seq DESC LIMIT 1"
+        ))
+        .bind(partner.as_str())
+        .bind(officer)
+        .bind(subject_pseudonym)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(Alert::try_from).transpose()
     }
+
     async fn count_alert_use(&self, id: Uuid) -> Result<(), StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+        // An unknown id counts nothing; there is nothing to count against.
+        sqlx::query("UPDATE break_glass_alerts SET uses = uses + 1 WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
+
     async fn alerts(&self, status: Option<AlertStatus>) -> Result<Vec<Alert>, StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+        // Two statements rather than `$1 IS NULL OR status = $1`, so the filtered one can use
+        // the status index.
+        let rows: Vec<AlertRow> = match status {
+            Some(status) => {
+                sqlx::query_as(concat!(
+                    "SELECT ",
+                    alert_columns!("id::text AS id"),
+                    " FROM break_glass_alerts WHERE status = $1 \
+                     ORDER BY opened_at DESC, seq DESC"
+                ))
+                .bind(alert_status_str(status))
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query_as(concat!(
+                    "SELECT ",
+                    alert_columns!("id::text AS id"),
+                    " FROM break_glass_alerts ORDER BY opened_at DESC, seq DESC"
+                ))
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        rows.into_iter().map(Alert::try_from).collect()
     }
-    async fn review_alert( &self, id: Uuid, reviewer: &str, note: &str, at: OffsetDateTime, ) -> Result<Option<Alert>, StoreError> {
-        Err(StoreError::Corrupt("not implemented".into()))
+
+    async fn review_alert(
+        &self,
+        id: Uuid,
+        reviewer: &str,
+        note: &str,
+        at: OffsetDateTime,
+    ) -> Result<Option<Alert>, StoreError> {
+        // Only an open alert is touched: the first review stands.
+        sqlx::query(
+            "UPDATE break_glass_alerts \
+             SET status = $1, reviewed_by = $2, review_note = $3, reviewed_at = $4 \
+             WHERE id = $5 AND status = $6",
+        )
+        .bind(alert_status_str(AlertStatus::Reviewed))
+        .bind(reviewer)
+        .bind(note)
+        .bind(stored_time(at))
+        .bind(id)
+        .bind(alert_status_str(AlertStatus::Open))
+        .execute(&self.pool)
+        .await?;
+        let row: Option<AlertRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            alert_columns!("id::text AS id"),
+            " FROM break_glass_alerts WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(Alert::try_from).transpose()
     }
 }
