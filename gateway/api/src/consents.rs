@@ -147,11 +147,11 @@ pub struct NewConsentBody {
     /// Data categories it covers.
     pub categories: Vec<String>,
     /// First day it counts (default: today).
-    #[serde(default)]
+    #[serde(default, with = "gateway_domain::dates::iso::option")]
     #[schema(value_type = Option<String>, format = Date)]
     pub valid_from: Option<Date>,
     /// Last day it counts (inclusive); none = until withdrawn.
-    #[serde(default)]
+    #[serde(default, with = "gateway_domain::dates::iso::option")]
     #[schema(value_type = Option<String>, format = Date)]
     pub valid_until: Option<Date>,
 }
@@ -171,8 +171,10 @@ pub struct ConsentReceiptBody {
     #[schema(value_type = Object)]
     pub recipient: ConsentRecipient,
     pub categories: Vec<String>,
+    #[serde(with = "gateway_domain::dates::iso")]
     #[schema(value_type = String, format = Date)]
     pub valid_from: Date,
+    #[serde(with = "gateway_domain::dates::iso::option")]
     #[schema(value_type = Option<String>, format = Date)]
     pub valid_until: Option<Date>,
     #[serde(with = "time::serde::rfc3339")]
@@ -431,6 +433,7 @@ pub async fn withdraw_objection(
 #[serde(deny_unknown_fields)]
 pub struct NewCompetenceBody {
     pub competent: bool,
+    #[serde(with = "gateway_domain::dates::iso")]
     #[schema(value_type = String, format = Date)]
     pub assessed_on: Date,
 }

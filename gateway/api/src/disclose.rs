@@ -61,8 +61,8 @@ pub struct BreakGlassRequest {
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
 pub enum StatutoryBasis {
+    #[serde(rename = "children_act_1989_s47")]
     ChildrenAct1989S47,
 }
 

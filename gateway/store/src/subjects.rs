@@ -111,14 +111,19 @@ pub struct Consent {
     pub subject: CcisId,
     pub given_by: GivenBy,
     pub method: ConsentMethod,
+    #[serde(with = "time::serde::rfc3339")]
     pub given_at: OffsetDateTime,
     pub purposes: Vec<String>,
     pub recipient: ConsentRecipient,
     pub categories: Vec<String>,
+    #[serde(with = "gateway_domain::dates::iso")]
     pub valid_from: Date,
+    #[serde(with = "gateway_domain::dates::iso::option")]
     pub valid_until: Option<Date>,
     pub recorded_by: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub recorded_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub withdrawn_at: Option<OffsetDateTime>,
     pub withdrawn_by: Option<String>,
 }
@@ -138,9 +143,12 @@ pub struct Objection {
     pub id: Uuid,
     pub subject: CcisId,
     pub raised_by: GivenBy,
+    #[serde(with = "time::serde::rfc3339")]
     pub raised_at: OffsetDateTime,
     pub recorded_by: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub recorded_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub withdrawn_at: Option<OffsetDateTime>,
     pub withdrawn_by: Option<String>,
 }
@@ -160,8 +168,10 @@ pub struct CompetenceAssessment {
     pub id: Uuid,
     pub subject: CcisId,
     pub competent: bool,
+    #[serde(with = "gateway_domain::dates::iso")]
     pub assessed_on: Date,
     pub assessed_by: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub recorded_at: OffsetDateTime,
 }
 
@@ -198,12 +208,15 @@ pub struct Alert {
     pub exchange: String,
     pub subject_pseudonym: String,
     pub justification: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub opened_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub window_ends_at: OffsetDateTime,
     /// Requests made under this alert's window (1 when opened).
     pub uses: i64,
     pub status: AlertStatus,
     pub reviewed_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub reviewed_at: Option<OffsetDateTime>,
     pub review_note: Option<String>,
 }

@@ -24,7 +24,6 @@ pub struct Officer<'a> {
 #[derive(Debug)]
 pub struct DemoPartner {
     pub id: String,
-    pub name: String,
     identity: ClientIdentity,
     token_key: String,
     token_algorithm: String,
@@ -51,7 +50,7 @@ impl DemoPartner {
             .context("certificate fingerprint in the manifest")?;
         Ok(DemoPartner {
             id: id.to_owned(),
-            name: partner.display_name.clone(),
+
             identity,
             token_key,
             token_algorithm: partner.token_algorithm.clone(),
