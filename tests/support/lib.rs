@@ -21,6 +21,8 @@ use gateway_edge::{CrlExpiry, TlsSettings};
 use gateway_pki::{IssuedCert, TokenKeyAlgorithm, TokenSigningKey};
 use gateway_store::{AgencyKind, NewPartner, PartnerId, Store, TokenAlgorithm};
 
+pub mod scenario;
+
 pub use database::{Backend, TestDatabase};
 pub use pki::TestPki;
 

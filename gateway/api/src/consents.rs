@@ -6,10 +6,10 @@
 //! `objection_change`, `competence_assessment`) before the answer; every consent recorded
 //! returns a consent receipt signed with the log's key.
 
+use axum::Json;
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use gateway_disclosure::{Event, LogEntry, Outcome, SignedDocument, sha256_hex};
 use gateway_domain::CcisId;
 use gateway_store::{
@@ -30,7 +30,7 @@ use crate::problem::Problem;
 pub(crate) fn require_adviser(state: &AppState, caller: &Caller) -> Result<(), Problem> {
     let home = caller.partner.agency_kind == AgencyKind::LocalAuthority
         && caller.partner.la_code.as_deref() == Some(state.disclosure.home_la_code.as_str());
-    if home && state.disclosure.adviser_roles.iter().any(|r| *r == caller.role) {
+    if home && state.disclosure.adviser_roles.contains(&caller.role) {
         Ok(())
     } else {
         Err(Problem::new(
@@ -73,7 +73,11 @@ fn store_failed(err: impl std::fmt::Display) -> Problem {
 }
 
 fn unknown_category(state: &AppState, categories: &[String]) -> Result<(), Problem> {
-    if categories.is_empty() || categories.iter().any(|c| state.policy.category(c).is_none()) {
+    if categories.is_empty()
+        || categories
+            .iter()
+            .any(|c| state.policy.category(c).is_none())
+    {
         return Err(Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "unknown-category",
@@ -242,9 +246,9 @@ pub async fn add_consent(
         )
     };
     let recipient = match &b.recipient {
-        RecipientBody::AgencyKind(kind) => ConsentRecipient::AgencyKind(
-            kind.parse::<AgencyKind>().map_err(|_| bad_recipient())?,
-        ),
+        RecipientBody::AgencyKind(kind) => {
+            ConsentRecipient::AgencyKind(kind.parse::<AgencyKind>().map_err(|_| bad_recipient())?)
+        }
         RecipientBody::Partner(id) => {
             ConsentRecipient::Partner(PartnerId::parse(id).map_err(|_| bad_recipient())?)
         }
@@ -298,7 +302,11 @@ pub async fn add_consent(
             tracing::error!(error = %e, "receipt not serialisable");
             Problem::internal()
         })?;
-    Ok((StatusCode::CREATED, Json(ConsentCreated { consent, receipt })).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(ConsentCreated { consent, receipt }),
+    )
+        .into_response())
 }
 
 #[utoipa::path(

@@ -260,10 +260,7 @@ async fn run_inner(
                     "unknown-category",
                     "A requested category is not one this exchange answers",
                 )
-                .with_detail(format!(
-                    "{name} answers: {}",
-                    all_categories.join(", ")
-                ))
+                .with_detail(format!("{name} answers: {}", all_categories.join(", ")))
                 .into_response());
             }
             asked.clone()
@@ -359,10 +356,9 @@ async fn run_inner(
     let withheld: Vec<&str> = decision.withheld_categories();
 
     // The answer, minimised; and the status a requester sees.
-    let full = match &person {
-        Some(p) => Some(exchange.full_answer(p, &state.disclosure.currency, today)),
-        None => None,
-    };
+    let full = person
+        .as_ref()
+        .map(|p| exchange.full_answer(p, &state.disclosure.currency, today));
     let mut note = None;
     let status = if !agreement_usable {
         permitted.clear();
@@ -387,10 +383,12 @@ async fn run_inner(
     }
     let break_glass_used = status == StatusCode::OK
         && bg.facts.invoked
-        && decision
-            .categories
-            .iter()
-            .any(|c| c.permitted && c.determining_policies.iter().any(|p| p == "permit-break-glass"));
+        && decision.categories.iter().any(|c| {
+            c.permitted
+                && c.determining_policies
+                    .iter()
+                    .any(|p| p == "permit-break-glass")
+        });
 
     // The alert is raised before the log entry, so the entry can name it.
     if break_glass_used {
@@ -424,7 +422,10 @@ async fn run_inner(
         };
         note = Some(format!("break-glass alert {alert}"));
     } else if bg.facts.invoked && status != StatusCode::OK {
-        note = Some(note.map_or_else(|| "break-glass refused".to_owned(), |n| format!("break-glass refused; {n}")));
+        note = Some(note.map_or_else(
+            || "break-glass refused".to_owned(),
+            |n| format!("break-glass refused; {n}"),
+        ));
     } else if bg.facts.invoked {
         note = Some("break-glass claimed, not needed or not valid".to_owned());
     }
@@ -481,7 +482,11 @@ async fn run_inner(
         .or_else(|| caller.case_reference.clone());
     entry.exchange = Some(name.to_owned());
     entry.subject = pseudonym;
-    entry.released = if status == StatusCode::OK { released.clone() } else { Vec::new() };
+    entry.released = if status == StatusCode::OK {
+        released.clone()
+    } else {
+        Vec::new()
+    };
     entry.withheld = withheld_all;
     entry.policies = policies;
     entry.policy_set = Some(decision.policy_set_hash.clone());

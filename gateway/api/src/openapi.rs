@@ -18,7 +18,9 @@ impl Modify for Security {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT (ES256, EdDSA or RS256; cnf.x5t#S256 bound to the client certificate)")
+                    .bearer_format(
+                        "JWT (ES256, EdDSA or RS256; cnf.x5t#S256 bound to the client certificate)",
+                    )
                     .build(),
             ),
         );

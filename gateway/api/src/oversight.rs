@@ -8,9 +8,11 @@
 use axum::Json;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
-use gateway_disclosure::{ConsistencyProof, Event, InclusionProof, IndexedEntry, LogEntry, LogError, Outcome};
+use gateway_disclosure::{
+    ConsistencyProof, Event, InclusionProof, IndexedEntry, LogEntry, LogError, Outcome,
+};
 use gateway_domain::CcisId;
-use gateway_store::{Alert, AlertStatus, AgencyKind};
+use gateway_store::{AgencyKind, Alert, AlertStatus};
 use gateway_translog::SignedTreeHead;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -80,10 +82,15 @@ pub async fn alerts(
     Query(query): Query<AlertQuery>,
 ) -> Result<Json<Vec<Alert>>, Problem> {
     require_dpo(&state, &caller)?;
-    state.store.alerts(query.status).await.map(Json).map_err(|err| {
-        tracing::error!(error = %err, "alert store unavailable");
-        Problem::unavailable("alert store unavailable")
-    })
+    state
+        .store
+        .alerts(query.status)
+        .await
+        .map(Json)
+        .map_err(|err| {
+            tracing::error!(error = %err, "alert store unavailable");
+            Problem::unavailable("alert store unavailable")
+        })
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

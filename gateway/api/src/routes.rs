@@ -23,13 +23,22 @@ pub fn router(state: AppState) -> Router {
             post(disclose::care_leaver_status),
         )
         .route("/v1/subjects/{id}/consents", post(consents::add_consent))
-        .route("/v1/consents/{id}/withdraw", post(consents::withdraw_consent))
-        .route("/v1/subjects/{id}/objections", post(consents::add_objection))
+        .route(
+            "/v1/consents/{id}/withdraw",
+            post(consents::withdraw_consent),
+        )
+        .route(
+            "/v1/subjects/{id}/objections",
+            post(consents::add_objection),
+        )
         .route(
             "/v1/objections/{id}/withdraw",
             post(consents::withdraw_objection),
         )
-        .route("/v1/subjects/{id}/competence", post(consents::add_competence))
+        .route(
+            "/v1/subjects/{id}/competence",
+            post(consents::add_competence),
+        )
         .route(
             "/v1/subjects/{id}/disclosures",
             get(oversight::subject_disclosures),

@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gateway_auth::TokenPolicy;
-use gateway_edge::{ClientPeer, ReloadableTls, TlsError, TlsListener, TlsSettings};
-use gateway_policy::{PolicyEngine, PolicyError};
 use gateway_disclosure::{DisclosureLog, KeyFileError, LogError, LogKeys, LogSettings};
+use gateway_edge::{ClientPeer, ReloadableTls, TlsError, TlsListener, TlsSettings};
 use gateway_matching::{IndexEntry, SubjectIndex};
+use gateway_policy::{PolicyEngine, PolicyError};
 use gateway_store::{Store, StoreError};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -65,6 +65,7 @@ pub enum StartError {
 pub struct RunningServer {
     pub local_addr: SocketAddr,
     pub tls: Arc<ReloadableTls>,
+    state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     serving: JoinHandle<io::Result<()>>,
     background: Vec<JoinHandle<()>>,
@@ -112,7 +113,7 @@ pub async fn start(
         )),
         tokio::spawn(purge_token_uses(store.clone())),
     ];
-    let app = router(AppState::new(Services {
+    let state = AppState::new(Services {
         store,
         tokens: settings.tokens,
         policy,
@@ -120,7 +121,8 @@ pub async fn start(
         documents,
         subjects,
         disclosure: settings.disclosure,
-    }));
+    });
+    let app = router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let serving = tokio::spawn(async move {
         axum::serve(
@@ -136,6 +138,7 @@ pub async fn start(
     Ok(RunningServer {
         local_addr,
         tls,
+        state,
         shutdown: Some(tx),
         serving,
         background,
@@ -160,6 +163,23 @@ impl RunningServer {
             task.abort();
         }
         result
+    }
+
+    /// Rebuilds the subject index from the stored records (after a bulk load or import by
+    /// another process), and swaps it in.
+    pub async fn reload_subjects(&self) -> Result<usize, StartError> {
+        let index = load_subject_index(self.state.store.as_ref()).await?;
+        let len = index.len();
+        match self.state.subjects.write() {
+            Ok(mut guard) => *guard = index,
+            Err(poisoned) => *poisoned.into_inner() = index,
+        }
+        Ok(len)
+    }
+
+    /// The server's shared state (for tests and embedding).
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 
     /// A handle that triggers graceful shutdown, e.g. from a signal handler.

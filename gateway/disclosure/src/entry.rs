@@ -178,10 +178,17 @@ mod tests {
         let bytes = indexed.to_bytes().unwrap();
         let text = String::from_utf8(bytes.clone()).unwrap();
         assert!(text.starts_with(r#"{"index":7,"time":"2026-11-24T10:00:00Z","event":"disclosure","outcome":"partial_permit""#), "{text}");
-        assert!(!text.contains("officer"), "empty fields are omitted: {text}");
+        assert!(
+            !text.contains("officer"),
+            "empty fields are omitted: {text}"
+        );
         let back = IndexedEntry::from_bytes(&bytes).unwrap();
         assert_eq!(back, indexed);
-        assert_eq!(back.to_bytes().unwrap(), bytes, "re-serialising gives the same bytes");
+        assert_eq!(
+            back.to_bytes().unwrap(),
+            bytes,
+            "re-serialising gives the same bytes"
+        );
     }
 
     #[test]

@@ -74,12 +74,16 @@ pub struct SignedDocument {
 
 impl DocumentSigner {
     fn from_pkcs8(der: &[u8], key_id: String) -> Result<Self, ()> {
-        let key = ring::signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der).map_err(|_| ())?;
+        let key =
+            ring::signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der).map_err(|_| ())?;
         Ok(DocumentSigner { key, key_id })
     }
 
     /// Signs the JSON serialisation of `document`.
-    pub fn sign<T: serde::Serialize>(&self, document: &T) -> Result<SignedDocument, serde_json::Error> {
+    pub fn sign<T: serde::Serialize>(
+        &self,
+        document: &T,
+    ) -> Result<SignedDocument, serde_json::Error> {
         use base64::Engine;
         let payload = serde_json::to_string(document)?;
         let signature = self.key.sign(payload.as_bytes());
@@ -95,7 +99,8 @@ impl DocumentSigner {
 /// Checks a signed document against a public key (raw 32 bytes).
 pub fn verify_document(document: &SignedDocument, public_key: &[u8]) -> bool {
     use base64::Engine;
-    let Ok(signature) = base64::engine::general_purpose::STANDARD.decode(&document.signature) else {
+    let Ok(signature) = base64::engine::general_purpose::STANDARD.decode(&document.signature)
+    else {
         return false;
     };
     ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, public_key)
@@ -214,7 +219,10 @@ mod tests {
     fn documents_are_signed_with_the_log_key() {
         let dir = tempfile::tempdir().unwrap();
         let keys = LogKeys::load_or_create(dir.path()).unwrap();
-        let signed = keys.documents.sign(&serde_json::json!({"consent": "c1"})).unwrap();
+        let signed = keys
+            .documents
+            .sign(&serde_json::json!({"consent": "c1"}))
+            .unwrap();
         let public = keys.signer.public_key_bytes();
         assert!(verify_document(&signed, &public));
         assert_eq!(signed.key_id, keys.signer.key_id().to_hex());

@@ -110,7 +110,7 @@ impl TreeState {
 }
 
 enum Command {
-    Append(LogEntry, oneshot::Sender<Result<Receipt, LogError>>),
+    Append(Box<LogEntry>, oneshot::Sender<Result<Receipt, LogError>>),
     Sync(oneshot::Sender<Result<u64, LogError>>),
 }
 
@@ -185,7 +185,7 @@ impl DisclosureLog {
         let (tx, rx) = oneshot::channel();
         self.inner
             .commands
-            .try_send(Command::Append(entry, tx))
+            .try_send(Command::Append(Box::new(entry), tx))
             .map_err(|err| match err {
                 mpsc::error::TrySendError::Full(_) => LogError::Busy,
                 mpsc::error::TrySendError::Closed(_) => {
@@ -231,10 +231,10 @@ impl DisclosureLog {
         self.ensure_size(tree_size).await?;
         let state = self.read();
         let audit_path = state.tree.inclusion_proof(index, tree_size)?;
-        let leaf_hash = state.tree.leaf(index).ok_or(TreeError::IndexOutOfRange {
-            index,
-            tree_size,
-        })?;
+        let leaf_hash = state
+            .tree
+            .leaf(index)
+            .ok_or(TreeError::IndexOutOfRange { index, tree_size })?;
         Ok(InclusionProof {
             log_index: index,
             tree_size,
@@ -348,7 +348,7 @@ impl Writer {
                     let mut next = Some(command);
                     while let Some(command) = next.take() {
                         match command {
-                            Command::Append(entry, reply) => batch.push((entry, reply)),
+                            Command::Append(entry, reply) => batch.push((*entry, reply)),
                             Command::Sync(reply) => syncs.push(reply),
                         }
                         if batch.len() < self.settings.max_batch {
@@ -383,7 +383,10 @@ impl Writer {
     async fn append(&self, batch: Vec<(LogEntry, oneshot::Sender<Result<Receipt, LogError>>)>) {
         let (entries, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
         let (frontier, known) = {
-            let state = self.tree.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let state = self
+                .tree
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             (state.frontier.clone(), state.tree.len())
         };
         let sealer = BatchSealer {
@@ -427,7 +430,12 @@ impl Writer {
     }
 
     async fn sync(&self) -> Result<u64, LogError> {
-        let from = self.tree.read().unwrap_or_else(std::sync::PoisonError::into_inner).tree.len();
+        let from = self
+            .tree
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .tree
+            .len();
         let mut fresh = Vec::new();
         loop {
             let leaves = self
@@ -451,14 +459,18 @@ impl Writer {
     /// interval.
     async fn resign_if_stale(&self) -> Result<(), LogError> {
         let latest = self.store.latest_tree_head().await?;
-        let interval_ms = u64::try_from(self.settings.resign_interval.as_millis()).unwrap_or(u64::MAX);
+        let interval_ms =
+            u64::try_from(self.settings.resign_interval.as_millis()).unwrap_or(u64::MAX);
         let now = now_ms();
         if latest.is_some_and(|h| now.saturating_sub(h.timestamp_ms) < interval_ms) {
             return Ok(());
         }
         self.sync().await?;
         let head = {
-            let state = self.tree.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let state = self
+                .tree
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             TreeHead {
                 tree_size: state.tree.len(),
                 root_hash: state.tree.root(),

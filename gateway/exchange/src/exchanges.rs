@@ -164,10 +164,20 @@ mod tests {
         keys.sort_unstable();
         assert_eq!(
             keys,
-            ["activity_code", "activity_group", "currency", "date_verified"]
+            [
+                "activity_code",
+                "activity_group",
+                "currency",
+                "date_verified"
+            ]
         );
-        assert!(Exchange::EetStatus.minimise(full.clone(), &["identity"]).is_empty());
-        let with_send = Exchange::EetStatus.minimise(full, &["activity", "send", "ete_suitability"]);
+        assert!(
+            Exchange::EetStatus
+                .minimise(full.clone(), &["identity"])
+                .is_empty()
+        );
+        let with_send =
+            Exchange::EetStatus.minimise(full, &["activity", "send", "ete_suitability"]);
         assert!(with_send.contains_key("send") && with_send.contains_key("ete"));
     }
 

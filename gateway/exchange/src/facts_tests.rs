@@ -87,11 +87,23 @@ fn consent_owner_changes_on_the_16th_birthday_with_nothing_recorded() {
         consents: vec![consent(&p.ccis_id, GivenBy::ParentCarer, &["send"])],
         ..Recorded::default()
     };
-    let eve = person_facts(&p, &recorded, &yot, "case_management", date!(2026 - 03 - 14));
+    let eve = person_facts(
+        &p,
+        &recorded,
+        &yot,
+        "case_management",
+        date!(2026 - 03 - 14),
+    );
     assert_eq!(eve.subject.age, 15);
     assert_eq!(eve.consent_owner, GivenBy::ParentCarer);
     assert!(eve.consent.parent.contains("send"));
-    let birthday = person_facts(&p, &recorded, &yot, "case_management", date!(2026 - 03 - 15));
+    let birthday = person_facts(
+        &p,
+        &recorded,
+        &yot,
+        "case_management",
+        date!(2026 - 03 - 15),
+    );
     assert_eq!(birthday.subject.age, 16);
     assert_eq!(birthday.consent_owner, GivenBy::YoungPerson);
     // The parent's consent is still reported (as the parent's); consent.cedar no longer counts it.
@@ -105,10 +117,30 @@ fn leap_day_birthday_turns_16_on_1_march() {
     let yot = partner(AgencyKind::YouthOffendingTeam, "kent-yot");
     let p = person_born(date!(2008 - 02 - 29));
     let r = Recorded::default();
-    assert_eq!(person_facts(&p, &r, &yot, "x", date!(2024 - 02 - 28)).subject.age, 15);
-    assert_eq!(person_facts(&p, &r, &yot, "x", date!(2024 - 02 - 29)).subject.age, 16);
-    assert_eq!(person_facts(&p, &r, &yot, "x", date!(2025 - 02 - 28)).subject.age, 16);
-    assert_eq!(person_facts(&p, &r, &yot, "x", date!(2025 - 03 - 01)).subject.age, 17);
+    assert_eq!(
+        person_facts(&p, &r, &yot, "x", date!(2024 - 02 - 28))
+            .subject
+            .age,
+        15
+    );
+    assert_eq!(
+        person_facts(&p, &r, &yot, "x", date!(2024 - 02 - 29))
+            .subject
+            .age,
+        16
+    );
+    assert_eq!(
+        person_facts(&p, &r, &yot, "x", date!(2025 - 02 - 28))
+            .subject
+            .age,
+        16
+    );
+    assert_eq!(
+        person_facts(&p, &r, &yot, "x", date!(2025 - 03 - 01))
+            .subject
+            .age,
+        17
+    );
 }
 
 #[test]
@@ -139,17 +171,37 @@ fn a_parents_objection_stops_governing_at_16_the_young_persons_always_counts() {
         objections: vec![objection(&p.ccis_id, GivenBy::ParentCarer)],
         ..Recorded::default()
     };
-    assert!(person_facts(&p, &parent, &yot, "x", date!(2026 - 03 - 14)).subject.objection);
-    assert!(!person_facts(&p, &parent, &yot, "x", date!(2026 - 03 - 15)).subject.objection);
+    assert!(
+        person_facts(&p, &parent, &yot, "x", date!(2026 - 03 - 14))
+            .subject
+            .objection
+    );
+    assert!(
+        !person_facts(&p, &parent, &yot, "x", date!(2026 - 03 - 15))
+            .subject
+            .objection
+    );
     let own = Recorded {
         objections: vec![objection(&p.ccis_id, GivenBy::YoungPerson)],
         ..Recorded::default()
     };
-    assert!(person_facts(&p, &own, &yot, "x", date!(2026 - 03 - 14)).subject.objection);
-    assert!(person_facts(&p, &own, &yot, "x", date!(2026 - 03 - 15)).subject.objection);
+    assert!(
+        person_facts(&p, &own, &yot, "x", date!(2026 - 03 - 14))
+            .subject
+            .objection
+    );
+    assert!(
+        person_facts(&p, &own, &yot, "x", date!(2026 - 03 - 15))
+            .subject
+            .objection
+    );
     let mut withdrawn = own.clone();
     withdrawn.objections[0].withdrawn_at = Some(AT + Duration::days(1));
-    assert!(!person_facts(&p, &withdrawn, &yot, "x", date!(2026 - 03 - 15)).subject.objection);
+    assert!(
+        !person_facts(&p, &withdrawn, &yot, "x", date!(2026 - 03 - 15))
+            .subject
+            .objection
+    );
 }
 
 #[test]
@@ -170,7 +222,10 @@ fn a_consent_counts_only_for_its_recipient_purpose_and_period_until_withdrawn() 
     c.valid_until = Some(date!(2026 - 01 - 09));
     assert!(!consent_applies(&c, &yot, "case_management", today));
     c.valid_until = Some(today);
-    assert!(consent_applies(&c, &yot, "case_management", today), "valid_until is inclusive");
+    assert!(
+        consent_applies(&c, &yot, "case_management", today),
+        "valid_until is inclusive"
+    );
     c.valid_from = date!(2026 - 01 - 11);
     assert!(!consent_applies(&c, &yot, "case_management", today));
     c.valid_from = today;

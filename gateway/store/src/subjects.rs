@@ -226,8 +226,10 @@ pub struct Alert {
 pub trait SubjectStore: Send + Sync {
     /// Inserts or replaces records by CCIS id, in one transaction. A record identical to the
     /// stored one (same serialised JSON) is counted unchanged and not written.
-    async fn upsert_young_people(&self, records: &[YoungPerson])
-    -> Result<UpsertCounts, StoreError>;
+    async fn upsert_young_people(
+        &self,
+        records: &[YoungPerson],
+    ) -> Result<UpsertCounts, StoreError>;
     async fn young_person(&self, id: &CcisId) -> Result<Option<YoungPerson>, StoreError>;
     /// Every record, ordered by CCIS id (the matching index is built from it at start).
     async fn young_people(&self) -> Result<Vec<YoungPerson>, StoreError>;

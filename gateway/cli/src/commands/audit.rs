@@ -18,7 +18,9 @@ use crate::cli::{AuditCommand, KeysArg};
 use crate::config::GatewayConfig;
 
 fn keys_dir(config: &GatewayConfig, keys: &KeysArg) -> PathBuf {
-    keys.keys_dir.clone().unwrap_or_else(|| config.keys_dir.clone())
+    keys.keys_dir
+        .clone()
+        .unwrap_or_else(|| config.keys_dir.clone())
 }
 
 fn verifier(path: &Path) -> anyhow::Result<TreeHeadVerifier> {
@@ -35,7 +37,8 @@ pub async fn run(config: &GatewayConfig, cmd: AuditCommand) -> anyhow::Result<()
             public_key,
             keys,
         } => {
-            let key_path = public_key.unwrap_or_else(|| keys_dir(config, &keys).join(PUBLIC_KEY_FILE));
+            let key_path =
+                public_key.unwrap_or_else(|| keys_dir(config, &keys).join(PUBLIC_KEY_FILE));
             let verifier = verifier(&key_path)?;
             let started = std::time::Instant::now();
             let result = match offline {
@@ -65,7 +68,9 @@ pub async fn run(config: &GatewayConfig, cmd: AuditCommand) -> anyhow::Result<()
                 }
                 Err(err) => {
                     match err.first_bad_index() {
-                        Some(index) => eprintln!("log does NOT verify: first bad index {index}: {err}"),
+                        Some(index) => {
+                            eprintln!("log does NOT verify: first bad index {index}: {err}")
+                        }
                         None => eprintln!("log does NOT verify: {err}"),
                     }
                     bail!("disclosure log verification failed")

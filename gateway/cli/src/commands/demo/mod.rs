@@ -87,7 +87,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         log: gateway_disclosure::LogSettings::default(),
     };
     let server = start(settings, store.clone()).await?;
-    println!("  gateway    listening on {} (mutual TLS)", server.local_addr);
+    println!(
+        "  gateway    listening on {} (mutual TLS)",
+        server.local_addr
+    );
     println!();
 
     let outcome = scenarios::play(server.local_addr, &pki, &loaded, &keys_dir).await;
@@ -129,7 +132,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     let url = format!("sqlite://{}", dir.join("gateway.db").display());
-    println!("  gateway --database-url {url} audit verify --keys-dir {}", keys_dir.display());
+    println!(
+        "  gateway --database-url {url} audit verify --keys-dir {}",
+        keys_dir.display()
+    );
     println!("  gateway --database-url {url} partners list");
     println!("  less {}", dir.join("gateway.log").display());
     Ok(())

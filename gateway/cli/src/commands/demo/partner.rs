@@ -83,8 +83,6 @@ impl DemoPartner {
         .claims();
         let token = sign(&claims, &self.token_key, &self.token_algorithm)?;
         let mut connection = self.identity.connect(addr, "localhost").await?;
-        Ok(connection
-            .send(method, path, Some(&token), body)
-            .await?)
+        Ok(connection.send(method, path, Some(&token), body).await?)
     }
 }

@@ -87,7 +87,9 @@ fn cast(loaded: &Loaded) -> anyhow::Result<Cast<'_>> {
         (16..=18).contains(&age(p)) && p.upn.is_some() && current(p)
     })?;
     let claimant = pick("registered 16/17 year old claimant", &|p| {
-        (16..=17).contains(&age(p)) && p.nino.is_some() && p.benefit_registration.is_some()
+        (16..=17).contains(&age(p))
+            && p.nino.is_some()
+            && p.benefit_registration.is_some()
             && current(p)
     })?;
     let care_leaver = pick("care leaver in touch", &|p| {
@@ -216,10 +218,15 @@ pub async fn play(
     let public = std::fs::read_to_string(keys_dir.join(gateway_disclosure::keys::PUBLIC_KEY_FILE))?;
     let verifier = TreeHeadVerifier::from_public_key_pem(&public)
         .map_err(|e| anyhow::anyhow!("log public key: {e}"))?;
-    let partners = ["kent-yot", "jcp-maidstone", "kent-leaving-care", "kent-ccis"]
-        .iter()
-        .map(|id| DemoPartner::load(pki, id))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let partners = [
+        "kent-yot",
+        "jcp-maidstone",
+        "kent-leaving-care",
+        "kent-ccis",
+    ]
+    .iter()
+    .map(|id| DemoPartner::load(pki, id))
+    .collect::<anyhow::Result<Vec<_>>>()?;
     let mut p = Player {
         addr,
         verifier,
@@ -236,14 +243,23 @@ pub async fn play(
         describe(cast.in_eet, loaded)
     ));
     let v = p
-        .call("kent-yot", YOT_OFFICER, Method::POST, eet, Some(&by_upn(cast.in_eet)), 200)
+        .call(
+            "kent-yot",
+            YOT_OFFICER,
+            Method::POST,
+            eet,
+            Some(&by_upn(cast.in_eet)),
+            200,
+        )
         .await?;
     p.show_answer("YOT", &v)?;
     if !v["disclosure"]["answer"].get("send").is_none() {
         bail!("SEND was released without consent");
     }
 
-    p.heading("An adviser records young person B's objection (ESA 2008 s.14(4)); the YOT asks about B");
+    p.heading(
+        "An adviser records young person B's objection (ESA 2008 s.14(4)); the YOT asks about B",
+    );
     let b = cast.objecting.ccis_id.as_str().to_owned();
     p.call(
         "kent-ccis",
@@ -255,10 +271,20 @@ pub async fn play(
     )
     .await?;
     let v = p
-        .call("kent-yot", YOT_OFFICER, Method::POST, eet, Some(&by_upn(cast.objecting)), 200)
+        .call(
+            "kent-yot",
+            YOT_OFFICER,
+            Method::POST,
+            eet,
+            Some(&by_upn(cast.objecting)),
+            200,
+        )
         .await?;
     p.show_answer("YOT", &v)?;
-    if v["disclosure"]["answer"].as_object().is_some_and(|a| !a.is_empty()) {
+    if v["disclosure"]["answer"]
+        .as_object()
+        .is_some_and(|a| !a.is_empty())
+    {
         bail!("an objection in force still released data beyond identity");
     }
     println!("   refused: with the objection in force nothing beyond identity may be passed on");
@@ -270,7 +296,10 @@ pub async fn play(
     let v = p
         .call("kent-yot", YOT_OFFICER, Method::POST, eet, Some(&body), 404)
         .await?;
-    println!("   YOT receives {} {}: nothing disclosed", v["status"], v["code"]);
+    println!(
+        "   YOT receives {} {}: nothing disclosed",
+        v["status"], v["code"]
+    );
 
     p.heading(&format!(
         "Jobcentre Plus confirms that claimant C (by NI number; {}) has registered",
@@ -293,7 +322,8 @@ pub async fn play(
         "The leaving-care team asks what care leaver D is doing ({})",
         describe(cast.care_leaver, loaded)
     ));
-    let body = json!({ "subject": { "identifier": { "ccis_id": cast.care_leaver.ccis_id.as_str() } } });
+    let body =
+        json!({ "subject": { "identifier": { "ccis_id": cast.care_leaver.ccis_id.as_str() } } });
     let v = p
         .call(
             "kent-leaving-care",
@@ -311,14 +341,24 @@ pub async fn play(
         describe(cast.lapsed, loaded)
     ));
     let v = p
-        .call("kent-yot", YOT_OFFICER, Method::POST, eet, Some(&by_upn(cast.lapsed)), 200)
+        .call(
+            "kent-yot",
+            YOT_OFFICER,
+            Method::POST,
+            eet,
+            Some(&by_upn(cast.lapsed)),
+            200,
+        )
         .await?;
     p.show_answer("YOT", &v)?;
     let answer = &v["disclosure"]["answer"];
     if answer["currency"] != "lapsed" || !answer["activity_code"].is_null() {
         bail!("a lapsed activity was reported as current");
     }
-    println!("   current situation not known (lapsed); last verified {}", answer["date_verified"]);
+    println!(
+        "   current situation not known (lapsed); last verified {}",
+        answer["date_verified"]
+    );
 
     p.heading("F (who has SEND) consents to the YOT seeing the SEND flag; the YOT asks");
     let f = cast.with_send.ccis_id.as_str().to_owned();
@@ -344,13 +384,23 @@ pub async fn play(
     }
     println!("   consent receipt signed by the gateway's log key (signature checked)");
     let v = p
-        .call("kent-yot", YOT_OFFICER, Method::POST, eet, Some(&by_upn(cast.with_send)), 200)
+        .call(
+            "kent-yot",
+            YOT_OFFICER,
+            Method::POST,
+            eet,
+            Some(&by_upn(cast.with_send)),
+            200,
+        )
         .await?;
     p.show_answer("YOT", &v)?;
     if v["disclosure"]["answer"].get("send").is_none() {
         bail!("SEND was withheld despite consent");
     }
-    let consent_id = consent["consent"]["id"].as_str().unwrap_or_default().to_owned();
+    let consent_id = consent["consent"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     p.heading("F withdraws that consent; the YOT asks again");
     p.call(
         "kent-ccis",
@@ -362,7 +412,14 @@ pub async fn play(
     )
     .await?;
     let v = p
-        .call("kent-yot", YOT_OFFICER, Method::POST, eet, Some(&by_upn(cast.with_send)), 200)
+        .call(
+            "kent-yot",
+            YOT_OFFICER,
+            Method::POST,
+            eet,
+            Some(&by_upn(cast.with_send)),
+            200,
+        )
         .await?;
     p.show_answer("YOT", &v)?;
     if v["disclosure"]["answer"].get("send").is_some() {
@@ -383,7 +440,14 @@ pub async fn play(
         bail!("the break-glass answer is not marked as such");
     }
     let alerts = p
-        .call("kent-ccis", DPO, Method::GET, "/v1/alerts?status=open", None, 200)
+        .call(
+            "kent-ccis",
+            DPO,
+            Method::GET,
+            "/v1/alerts?status=open",
+            None,
+            200,
+        )
         .await?;
     let open = alerts.as_array().map_or(0, Vec::len);
     if open != 1 {
@@ -407,7 +471,14 @@ pub async fn play(
 
     p.heading("The data protection officer asks: who has seen B's record?");
     let entries = p
-        .call("kent-ccis", DPO, Method::GET, &format!("/v1/subjects/{b}/disclosures"), None, 200)
+        .call(
+            "kent-ccis",
+            DPO,
+            Method::GET,
+            &format!("/v1/subjects/{b}/disclosures"),
+            None,
+            200,
+        )
         .await?;
     for e in entries.as_array().into_iter().flatten() {
         let entry = &e["entry"];
