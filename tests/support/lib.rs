@@ -193,23 +193,7 @@ async fn try_spawn(
 impl TestApp {
     /// Issues a client certificate and token key for a new partner and registers it.
     pub async fn register(&self, id: &str, kind: AgencyKind) -> TestPartner {
-        let partner = self.issue_partner(id);
-        self.store
-            .add_partner(&NewPartner {
-                id: PartnerId::parse(id).unwrap(),
-                display_name: format!("Partner {id}"),
-                agency_kind: kind,
-                la_code: None,
-                cert_san_uri: Some(TestPki::san_uri(id)),
-                cert_subject: None,
-                cert_fingerprints: vec![],
-                token_issuer: partner.issuer.clone(),
-                token_algorithm: TokenAlgorithm::Es256,
-                token_keys: partner.token_key.public_pem.clone(),
-            })
-            .await
-            .unwrap();
-        partner
+        self.register_la(id, kind, None).await
     }
 
     /// A partner with a valid certificate from the trusted CA, not registered.

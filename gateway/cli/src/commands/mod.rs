@@ -22,7 +22,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(config, args).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Certs(cmd) => certs::run(cmd),
-        Command::Partners(cmd) => partners::run(&open_store(&config).await?, cmd).await,
+        Command::Partners(cmd) => {
+            partners::run(&open_store(&config).await?, &config.keys_dir, cmd).await
+        }
         Command::Agreements(cmd) => agreements::run(&open_store(&config).await?, cmd).await,
         Command::Migrate => {
             let store = open_store(&config).await?;

@@ -6,7 +6,11 @@ use gateway_store::{NewPartner, PartnerId, PartnerStatus, Store};
 
 use crate::cli::{PartnerAddArgs, PartnersCommand};
 
-pub async fn run(store: &Arc<dyn Store>, cmd: PartnersCommand) -> anyhow::Result<()> {
+pub async fn run(
+    store: &Arc<dyn Store>,
+    keys_dir: &std::path::Path,
+    cmd: PartnersCommand,
+) -> anyhow::Result<()> {
     match cmd {
         PartnersCommand::Add(args) => {
             let keys = std::fs::read_to_string(&args.keys)
@@ -44,8 +48,12 @@ pub async fn run(store: &Arc<dyn Store>, cmd: PartnersCommand) -> anyhow::Result
             }
             Ok(())
         }
-        PartnersCommand::Suspend { id } => set_status(store, &id, PartnerStatus::Suspended).await,
-        PartnersCommand::Activate { id } => set_status(store, &id, PartnerStatus::Active).await,
+        PartnersCommand::Suspend { id } => {
+            set_status(store, keys_dir, &id, PartnerStatus::Suspended).await
+        }
+        PartnersCommand::Activate { id } => {
+            set_status(store, keys_dir, &id, PartnerStatus::Active).await
+        }
     }
 }
 
@@ -88,14 +96,46 @@ fn new_partner(args: PartnerAddArgs, keys: String) -> anyhow::Result<NewPartner>
     Ok(partner)
 }
 
-async fn set_status(store: &Arc<dyn Store>, id: &str, status: PartnerStatus) -> anyhow::Result<()> {
+/// Changes a partner's status and records the change in the disclosure log (this process
+/// appends alongside any running gateway: the log's lock and catch-up make that safe).
+async fn set_status(
+    store: &Arc<dyn Store>,
+    keys_dir: &std::path::Path,
+    id: &str,
+    status: PartnerStatus,
+) -> anyhow::Result<()> {
     let id = PartnerId::parse(id)?;
+    anyhow::ensure!(
+        store.partner(&id).await?.is_some(),
+        "no partner with id {id}"
+    );
+    let keys = gateway_disclosure::LogKeys::load_or_create(keys_dir)?;
+    let log = gateway_disclosure::DisclosureLog::open(
+        store.clone(),
+        keys.signer,
+        keys.pseudonymiser,
+        gateway_disclosure::LogSettings::default(),
+    )
+    .await?;
+    let mut entry = gateway_disclosure::LogEntry::new(
+        time::OffsetDateTime::now_utc(),
+        gateway_disclosure::Event::PartnerStatusChange,
+        gateway_disclosure::Outcome::Recorded,
+    );
+    entry.partner = Some(id.to_string());
+    entry.officer = std::env::var("USER").ok().map(|u| format!("operator:{u}"));
+    entry.note = Some(format!("partner {status}"));
+    // Logged first: a suspension that is not in the log must not happen.
+    let receipt = log.append(entry).await?;
     anyhow::ensure!(
         store.set_partner_status(&id, status).await?,
         "no partner with id {id}"
     );
     tracing::warn!(partner = %id, status = %status, "partner status changed");
-    println!("partner {id} is now {status}");
+    println!(
+        "partner {id} is now {status} (disclosure log entry {})",
+        receipt.log_index
+    );
     Ok(())
 }
 
