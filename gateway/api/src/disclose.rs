@@ -319,6 +319,17 @@ async fn run_inner(
         }
         None => None,
     };
+    // An illness or pregnancy code is itself special-category data: its category is decided
+    // too, and the code field follows that decision (see `Exchange::special_category`).
+    let special = person
+        .as_ref()
+        .and_then(|p| exchange.special_category(p, &state.disclosure.currency, today));
+    let mut categories = categories;
+    if let Some(special) = special
+        && !categories.iter().any(|c| c == special)
+    {
+        categories.push(special.to_owned());
+    }
     let bg = break_glass(
         state,
         caller,
@@ -432,7 +443,7 @@ async fn run_inner(
 
     let disclosure_bytes = if status == StatusCode::OK {
         let answer = match full {
-            Some(Ok(full)) => exchange.minimise(full, &permitted),
+            Some(Ok(full)) => exchange.minimise(full, &permitted, special),
             _ => Map::new(),
         };
         let disclosure = Disclosure {

@@ -102,14 +102,62 @@ impl Exchange {
         }
     }
 
-    /// Keeps the fields whose category is permitted; drops everything else.
-    pub fn minimise(self, full: Map<String, Value>, permitted: &[&str]) -> Map<String, Value> {
+    /// The fields that carry the activity code itself (as NCCIS or SSDA903 code).
+    fn code_fields(self) -> &'static [&'static str] {
+        match self {
+            Exchange::EetStatus => &["activity_code"],
+            Exchange::BenefitRegistration => &["current_activity"],
+            Exchange::CareLeaverStatus => &["activ"],
+        }
+    }
+
+    /// The special category (UK GDPR Art. 9) the reported activity code itself reveals:
+    /// 640 illness → `health`, 650 pregnancy → `pregnancy`; for SSDA903, G4 → `health` and
+    /// G6 (pregnancy or parenting) → `pregnancy`. The code field then belongs to that
+    /// category instead of `activity`, so it leaves only if the policy permits that category
+    /// (explicit consent, and an exchange that carries it). The activity group does not
+    /// reveal it and stays under `activity`.
+    pub fn special_category(
+        self,
+        person: &YoungPerson,
+        windows: &CurrencyWindows,
+        today: Date,
+    ) -> Option<&'static str> {
+        use gateway_domain::{ActivityCode, Ssda903Activity};
+        let code = person
+            .current_currency(windows, today)
+            .and_then(|c| c.reported_code())?;
+        match self {
+            Exchange::EetStatus | Exchange::BenefitRegistration => match code {
+                ActivityCode::Illness => Some("health"),
+                ActivityCode::Pregnancy => Some("pregnancy"),
+                _ => None,
+            },
+            Exchange::CareLeaverStatus => match gateway_adapters::ssda903::activ_for(code) {
+                Some(Ssda903Activity::NeetIllnessOrDisability) => Some("health"),
+                Some(Ssda903Activity::NeetPregnancyOrParenting) => Some("pregnancy"),
+                _ => None,
+            },
+        }
+    }
+
+    /// Keeps the fields whose category is permitted; drops everything else. `special` is
+    /// what [`Exchange::special_category`] said about this answer.
+    pub fn minimise(
+        self,
+        full: Map<String, Value>,
+        permitted: &[&str],
+        special: Option<&str>,
+    ) -> Map<String, Value> {
         let table = self.field_categories();
+        let code_fields = self.code_fields();
         full.into_iter()
             .filter(|(field, _)| {
-                table
-                    .iter()
-                    .any(|(f, category)| f == field && permitted.contains(category))
+                let category = match special {
+                    Some(special) if code_fields.contains(&field.as_str()) => Some(special),
+                    _ => table.iter().find(|(f, _)| f == field).map(|(_, c)| *c),
+                };
+                category.is_some_and(|c| permitted.contains(&c))
             })
             .collect()
     }
@@ -159,7 +207,8 @@ mod tests {
         let full = Exchange::EetStatus
             .full_answer(&person, &CurrencyWindows::default(), TODAY)
             .unwrap();
-        let only_activity = Exchange::EetStatus.minimise(full.clone(), &["identity", "activity"]);
+        let only_activity =
+            Exchange::EetStatus.minimise(full.clone(), &["identity", "activity"], None);
         let mut keys: Vec<&str> = only_activity.keys().map(String::as_str).collect();
         keys.sort_unstable();
         assert_eq!(
@@ -173,12 +222,44 @@ mod tests {
         );
         assert!(
             Exchange::EetStatus
-                .minimise(full.clone(), &["identity"])
+                .minimise(full.clone(), &["identity"], None)
                 .is_empty()
         );
         let with_send =
-            Exchange::EetStatus.minimise(full, &["activity", "send", "ete_suitability"]);
+            Exchange::EetStatus.minimise(full, &["activity", "send", "ete_suitability"], None);
         assert!(with_send.contains_key("send") && with_send.contains_key("ete"));
+    }
+
+    #[test]
+    fn an_illness_or_pregnancy_code_leaves_only_with_its_own_category() {
+        use gateway_domain::{Activity, ActivityCode};
+        let windows = CurrencyWindows::default();
+        for (code, category) in [
+            (ActivityCode::Pregnancy, "pregnancy"),
+            (ActivityCode::Illness, "health"),
+        ] {
+            let mut person = people().into_iter().next().unwrap();
+            let verified = TODAY - time::Duration::days(10);
+            person.activities = vec![Activity::new(code, verified, verified, verified)];
+            for &exchange in &[Exchange::EetStatus, Exchange::BenefitRegistration] {
+                let special = exchange.special_category(&person, &windows, TODAY);
+                assert_eq!(special, Some(category));
+                let full = exchange.full_answer(&person, &windows, TODAY).unwrap();
+                let answer = exchange.minimise(
+                    full.clone(),
+                    &["identity", "activity", "registration"],
+                    special,
+                );
+                let code_field = exchange.code_fields()[0];
+                assert!(
+                    !answer.contains_key(code_field),
+                    "{code:?} leaked to {}",
+                    exchange.name()
+                );
+                let with_consent = exchange.minimise(full, &["activity", category], special);
+                assert!(with_consent.contains_key(code_field));
+            }
+        }
     }
 
     #[test]
