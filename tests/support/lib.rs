@@ -19,7 +19,7 @@ use gateway_auth::mint::{TokenRequest, sign};
 use gateway_client::{ClientError, ClientIdentity, Connection};
 use gateway_edge::{CrlExpiry, TlsSettings};
 use gateway_pki::{IssuedCert, TokenKeyAlgorithm, TokenSigningKey};
-use gateway_store::{AgencyKind, NewPartner, PartnerId, Store, TokenAlgorithm};
+use gateway_store::{AgencyKind, Store};
 
 pub mod scenario;
 
