@@ -185,8 +185,8 @@ async fn subject_report(
     }
     println!();
     println!(
-        "{:<6} {:<25} {:<20} {:<22} {:<16} {:<14} {:<32} {}",
-        "index", "time", "partner", "exchange/event", "outcome", "basis", "released", "withheld"
+        "{:<6} {:<25} {:<20} {:<22} {:<16} {:<14} {:<32} withheld",
+        "index", "time", "partner", "exchange/event", "outcome", "basis", "released"
     );
     for e in &entries {
         let time = e

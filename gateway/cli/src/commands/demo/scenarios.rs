@@ -253,7 +253,7 @@ pub async fn play(
         )
         .await?;
     p.show_answer("YOT", &v)?;
-    if !v["disclosure"]["answer"].get("send").is_none() {
+    if v["disclosure"]["answer"].get("send").is_some() {
         bail!("SEND was released without consent");
     }
 

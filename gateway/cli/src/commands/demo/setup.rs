@@ -33,8 +33,18 @@ pub async fn load_cohort(
     Ok(Loaded { people, today })
 }
 
+/// A demo agreement: partner, reference, exchange, purposes, categories, lawful basis.
+type DemoAgreement = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    LawfulBasis,
+);
+
 /// One agreement per partner, naming its exchange, purposes and categories.
-const AGREEMENTS: &[(&str, &str, &str, &[&str], &[&str], LawfulBasis)] = &[
+const AGREEMENTS: &[DemoAgreement] = &[
     (
         "kent-yot",
         "DSA-886-YOT-2026",
