@@ -2,11 +2,13 @@
 //! made at test time, and every scenario on both SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod disclosure_log;
+mod exchanges;
 mod handshake;
+mod log_store;
 mod registry;
 mod reload;
 mod startup;
-mod log_store;
 mod store;
 mod subject_store;
 mod tokens;

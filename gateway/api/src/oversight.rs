@@ -240,9 +240,10 @@ pub async fn subject_disclosures(
             "The subject id must be a CCIS YoungPersonsID (13 digits)",
         )
     })?;
+    let pseudonym = state.log.pseudonym(id.as_str());
     let rows = state
         .store
-        .log_entries_for_subject(&state.log.pseudonym(id.as_str()))
+        .log_entries_for_subject(&pseudonym)
         .await
         .map_err(|err| {
             tracing::error!(error = %err, "disclosure log unavailable");
@@ -254,6 +255,12 @@ pub async fn subject_disclosures(
             tracing::error!(index = row.index, "unreadable log entry");
             Problem::internal()
         })?;
+        // The lookup column is outside the hash: trust only what the entry itself says
+        // (`audit verify` reports a row filed under the wrong subject).
+        if indexed.index != row.index || indexed.entry.subject.as_deref() != Some(&pseudonym) {
+            tracing::error!(index = row.index, "log entry filed under another subject");
+            continue;
+        }
         out.push(SubjectDisclosure {
             log_index: indexed.index,
             entry: indexed.entry,

@@ -29,6 +29,8 @@ pub enum VerifyError {
     Unreadable { index: u64 },
     #[error("entries from {index} on are not covered by any signed tree head (forged or inserted)")]
     Uncovered { index: u64 },
+    #[error("entry {index} is filed under another subject than the one it names")]
+    SubjectMismatch { index: u64 },
     #[error("cannot read the log: {0}")]
     Read(String),
 }
@@ -39,7 +41,8 @@ impl VerifyError {
         match self {
             VerifyError::Moved { index, .. }
             | VerifyError::Unreadable { index }
-            | VerifyError::Uncovered { index } => Some(*index),
+            | VerifyError::Uncovered { index }
+            | VerifyError::SubjectMismatch { index } => Some(*index),
             VerifyError::Audit(AuditError::LeafMismatch { index })
             | VerifyError::Audit(AuditError::Missing { index })
             | VerifyError::Audit(AuditError::OutOfOrder { index, .. }) => Some(*index),
@@ -66,23 +69,55 @@ impl<'v> Checker<'v> {
         }
     }
 
-    fn push(&mut self, index: u64, bytes: &[u8], leaf: &Hash) -> Result<(), VerifyError> {
+    /// Checks one entry; `filed_under` is the subject column it is stored (and looked up)
+    /// under, when the source has one.
+    fn push(
+        &mut self,
+        index: u64,
+        bytes: &[u8],
+        leaf: &Hash,
+        filed_under: Option<Option<&str>>,
+    ) -> Result<(), VerifyError> {
         // The Merkle check first: a changed entry is reported as changed, not as unreadable.
         self.auditor.push(index, bytes, leaf)?;
-        let named = IndexedEntry::from_bytes(bytes)
-            .map_err(|_| VerifyError::Unreadable { index })?
-            .index;
-        if named != index {
-            return Err(VerifyError::Moved { index, named });
+        let entry =
+            IndexedEntry::from_bytes(bytes).map_err(|_| VerifyError::Unreadable { index })?;
+        if entry.index != index {
+            return Err(VerifyError::Moved {
+                index,
+                named: entry.index,
+            });
+        }
+        // The subject column is outside the hash; a changed one would hide the entry from
+        // (or plant it in) a subject access report.
+        if let Some(filed_under) = filed_under
+            && filed_under != entry.entry.subject.as_deref()
+        {
+            return Err(VerifyError::SubjectMismatch { index });
         }
         Ok(())
     }
 
-    fn finish(self) -> Result<LogReport, VerifyError> {
-        let report = self.auditor.finish()?;
+    /// Ends the audit. `later_heads` are heads read after the entries (a live log gains
+    /// entries and their heads while it is read): entries beyond the heads read first are
+    /// accepted when a later head of exactly their size signs the root they rebuild.
+    fn finish(
+        self,
+        later_heads: &[SignedTreeHead],
+        verifier: &TreeHeadVerifier,
+    ) -> Result<LogReport, VerifyError> {
+        let mut report = self.auditor.finish()?;
         let covered = report.latest_head.as_ref().map_or(0, |h| h.head.tree_size);
         if report.entries > covered {
-            return Err(VerifyError::Uncovered { index: covered });
+            let vouching = later_heads.iter().find(|h| {
+                h.head.tree_size == report.entries
+                    && h.head.root_hash == report.root
+                    && verifier.verify(h).is_ok()
+            });
+            match vouching {
+                Some(head) => report.latest_head = Some(head.clone()),
+                None => return Err(VerifyError::Uncovered { index: covered }),
+            }
         }
         Ok(report)
     }
@@ -110,14 +145,27 @@ pub async fn verify_store(
             .map_err(|e| VerifyError::Read(e.to_string()))?;
         let got = rows.len() as u64;
         for row in rows {
-            checker.push(row.index, &row.entry, &Hash(row.leaf_hash))?;
+            checker.push(
+                row.index,
+                &row.entry,
+                &Hash(row.leaf_hash),
+                Some(row.subject.as_deref()),
+            )?;
             from = row.index + 1;
         }
         if got < PAGE {
             break;
         }
     }
-    checker.finish()
+    // Heads committed with entries read after the first list of heads.
+    let later: Vec<SignedTreeHead> = store
+        .tree_heads()
+        .await
+        .map_err(|e| VerifyError::Read(e.to_string()))?
+        .iter()
+        .map(signed_head)
+        .collect();
+    checker.finish(&later, verifier)
 }
 
 /// One line of an exported log (JSON Lines).
@@ -137,15 +185,8 @@ pub enum ExportLine {
 pub async fn export(store: &dyn Store, out: &mut dyn Write) -> Result<u64, VerifyError> {
     const PAGE: u64 = 10_000;
     let io = |e: std::io::Error| VerifyError::Read(e.to_string());
-    for head in store
-        .tree_heads()
-        .await
-        .map_err(|e| VerifyError::Read(e.to_string()))?
-    {
-        let line = serde_json::to_string(&ExportLine::TreeHead(signed_head(&head)))
-            .map_err(|e| VerifyError::Read(e.to_string()))?;
-        writeln!(out, "{line}").map_err(io)?;
-    }
+    // Entries first, then the heads: on a live log every head committed with an exported
+    // entry is then visible; heads beyond the last exported entry are left out.
     let mut from = 0u64;
     let mut written = 0u64;
     loop {
@@ -170,6 +211,17 @@ pub async fn export(store: &dyn Store, out: &mut dyn Write) -> Result<u64, Verif
         if got < PAGE {
             break;
         }
+    }
+    for head in store
+        .tree_heads()
+        .await
+        .map_err(|e| VerifyError::Read(e.to_string()))?
+        .iter()
+        .filter(|h| h.tree_size <= written)
+    {
+        let line = serde_json::to_string(&ExportLine::TreeHead(signed_head(head)))
+            .map_err(|e| VerifyError::Read(e.to_string()))?;
+        writeln!(out, "{line}").map_err(io)?;
     }
     out.flush().map_err(io)?;
     Ok(written)
@@ -201,7 +253,7 @@ pub fn verify_export(
     }
     let mut checker = Checker::new(heads, verifier);
     for (index, entry, leaf) in entries {
-        checker.push(index, entry.as_bytes(), &leaf)?;
+        checker.push(index, entry.as_bytes(), &leaf, None)?;
     }
-    checker.finish()
+    checker.finish(&[], verifier)
 }

@@ -177,6 +177,12 @@ async fn subject_report(
         .map(|r| IndexedEntry::from_bytes(&r.entry))
         .collect::<Result<Vec<_>, _>>()
         .context("an entry in the log is unreadable")?;
+    // The lookup column is outside the hash: keep only entries that name this subject
+    // themselves (`audit verify` reports any row filed under the wrong subject).
+    let entries: Vec<IndexedEntry> = entries
+        .into_iter()
+        .filter(|e| e.entry.subject.as_deref() == Some(pseudonym.as_str()))
+        .collect();
     let json = serde_json::to_string_pretty(&entries)?;
     match &out {
         Some(path) => std::fs::write(path, &json)
