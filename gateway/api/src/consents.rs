@@ -28,9 +28,8 @@ use crate::problem::Problem;
 
 /// Who may record: the home authority's advisers.
 pub(crate) fn require_adviser(state: &AppState, caller: &Caller) -> Result<(), Problem> {
-    let home = caller.partner.agency_kind == AgencyKind::LocalAuthority
-        && caller.partner.la_code.as_deref() == Some(state.disclosure.home_la_code.as_str());
-    if home && state.disclosure.adviser_roles.contains(&caller.role) {
+    if state.is_home_staff(&caller.partner) && state.disclosure.adviser_roles.contains(&caller.role)
+    {
         Ok(())
     } else {
         Err(Problem::new(

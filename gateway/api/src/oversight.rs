@@ -12,7 +12,7 @@ use gateway_disclosure::{
     ConsistencyProof, Event, InclusionProof, IndexedEntry, LogEntry, LogError, Outcome,
 };
 use gateway_domain::CcisId;
-use gateway_store::{AgencyKind, Alert, AlertStatus};
+use gateway_store::{Alert, AlertStatus};
 use gateway_translog::SignedTreeHead;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -25,9 +25,7 @@ use crate::json_body::JsonBody;
 use crate::problem::Problem;
 
 fn require_dpo(state: &AppState, caller: &Caller) -> Result<(), Problem> {
-    let home = caller.partner.agency_kind == AgencyKind::LocalAuthority
-        && caller.partner.la_code.as_deref() == Some(state.disclosure.home_la_code.as_str());
-    if home && caller.role == state.disclosure.dpo_role {
+    if state.is_home_staff(&caller.partner) && caller.role == state.disclosure.dpo_role {
         Ok(())
     } else {
         Err(Problem::new(

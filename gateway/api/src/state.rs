@@ -88,6 +88,13 @@ impl AppState {
         }
     }
 
+    /// The caller is the home authority's own staff: a `local_authority` partner with this
+    /// gateway's LA code (its advisers and data protection officer), not a partner agency.
+    pub fn is_home_staff(&self, partner: &Partner) -> bool {
+        partner.agency_kind == gateway_store::AgencyKind::LocalAuthority
+            && partner.la_code.as_deref() == Some(self.disclosure.home_la_code.as_str())
+    }
+
     /// Today, for ages, validity periods and currency (UTC).
     pub fn today(&self) -> time::Date {
         OffsetDateTime::now_utc().date()
