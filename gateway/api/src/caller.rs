@@ -22,6 +22,25 @@ pub struct Caller {
     pub case_reference: Option<String>,
 }
 
+impl Caller {
+    /// A disclosure-log entry of this request, naming who acted: request id, partner,
+    /// officer, role and purpose.
+    pub fn log_entry(
+        &self,
+        time: time::OffsetDateTime,
+        event: gateway_disclosure::Event,
+        outcome: gateway_disclosure::Outcome,
+    ) -> gateway_disclosure::LogEntry {
+        let mut entry = gateway_disclosure::LogEntry::new(time, event, outcome);
+        entry.request_id = crate::request_id::current().map(|id| id.to_string());
+        entry.partner = Some(self.partner.id.to_string());
+        entry.officer = Some(self.officer.clone());
+        entry.role = Some(self.role.clone());
+        entry.purpose = Some(self.purpose.clone());
+        entry
+    }
+}
+
 fn forbidden() -> Problem {
     // The same answer for unknown and suspended: a caller learns nothing about the registry.
     Problem::new(

@@ -10,7 +10,7 @@ use axum::Json;
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use gateway_disclosure::{Event, LogEntry, Outcome, SignedDocument, sha256_hex};
+use gateway_disclosure::{Event, Outcome, SignedDocument, sha256_hex};
 use gateway_domain::CcisId;
 use gateway_store::{
     AgencyKind, CompetenceAssessment, Consent, ConsentMethod, ConsentRecipient, GivenBy,
@@ -100,12 +100,7 @@ async fn log_change(
     request: &[u8],
     consents: Vec<String>,
 ) -> Result<gateway_disclosure::Receipt, Problem> {
-    let mut entry = LogEntry::new(OffsetDateTime::now_utc(), event, Outcome::Recorded);
-    entry.request_id = crate::request_id::current().map(|id| id.to_string());
-    entry.partner = Some(caller.partner.id.to_string());
-    entry.officer = Some(caller.officer.clone());
-    entry.role = Some(caller.role.clone());
-    entry.purpose = Some(caller.purpose.clone());
+    let mut entry = caller.log_entry(OffsetDateTime::now_utc(), event, Outcome::Recorded);
     entry.subject = Some(state.log.pseudonym(subject.as_str()));
     entry.consents = consents;
     entry.request_sha256 = Some(sha256_hex(request));

@@ -15,7 +15,7 @@
 use axum::extract::{Extension, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use gateway_disclosure::{Event, LogEntry, Outcome, sha256_hex};
+use gateway_disclosure::{Event, Outcome, sha256_hex};
 use gateway_exchange::{Exchange, PersonFacts, Recorded, agreement_facts, person_facts};
 use gateway_matching::MatchRequest;
 use gateway_policy::{BreakGlassFacts, ConsentFacts, DecisionRequest, PartnerInfo, SubjectFacts};
@@ -480,12 +480,7 @@ async fn run_inner(
         .copied()
         .filter(|c| state.policy.category(c).is_some_and(|i| i.requires_consent))
         .collect();
-    let mut entry = LogEntry::new(now, Event::Disclosure, outcome_kind);
-    entry.request_id = crate::request_id::current().map(|id| id.to_string());
-    entry.partner = Some(caller.partner.id.to_string());
-    entry.officer = Some(caller.officer.clone());
-    entry.role = Some(caller.role.clone());
-    entry.purpose = Some(caller.purpose.clone());
+    let mut entry = caller.log_entry(now, Event::Disclosure, outcome_kind);
     entry.case_reference = request
         .case_reference
         .as_ref()

@@ -127,11 +127,7 @@ pub async fn review_alert(
             Problem::unavailable("alert store unavailable")
         })?
         .ok_or_else(Problem::not_found)?;
-    let mut entry = LogEntry::new(now, Event::AlertReview, Outcome::Recorded);
-    entry.request_id = crate::request_id::current().map(|id| id.to_string());
-    entry.partner = Some(caller.partner.id.to_string());
-    entry.officer = Some(caller.officer.clone());
-    entry.role = Some(caller.role.clone());
+    let mut entry = caller.log_entry(now, Event::AlertReview, Outcome::Recorded);
     entry.subject = Some(alert.subject_pseudonym.clone());
     entry.note = Some(format!("break-glass alert {} reviewed", alert.id));
     state.log.append(entry).await.map_err(log_problem)?;

@@ -108,16 +108,6 @@ pub fn verify_document(document: &SignedDocument, public_key: &[u8]) -> bool {
         .is_ok()
 }
 
-fn pem_body(pem: &str) -> Option<Vec<u8>> {
-    use base64::Engine;
-    let body: String = pem
-        .lines()
-        .filter(|l| !l.starts_with("-----"))
-        .map(str::trim)
-        .collect();
-    base64::engine::general_purpose::STANDARD.decode(body).ok()
-}
-
 impl LogKeys {
     /// Loads the keys from `dir`, creating any that are missing.
     pub fn load_or_create(dir: &Path) -> Result<Self, KeyFileError> {
@@ -156,7 +146,8 @@ impl LogKeys {
             .ok_or_else(|| KeyFileError::BadPseudonymKey {
                 path: pseudonym_path.clone(),
             })?;
-        let documents = pem_body(&pem)
+        let documents = gateway_translog::sth::private_key_der(&pem)
+            .ok()
             .and_then(|der| DocumentSigner::from_pkcs8(&der, signer.key_id().to_hex()).ok())
             .ok_or_else(|| KeyFileError::BadSigningKey {
                 path: signing_path.clone(),

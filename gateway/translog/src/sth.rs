@@ -382,6 +382,11 @@ pub fn private_key_pem(pkcs8_der: &[u8]) -> String {
     pem::encode("PRIVATE KEY", pkcs8_der)
 }
 
+/// The PKCS#8 DER inside a `-----BEGIN PRIVATE KEY-----` PEM file.
+pub fn private_key_der(pem_text: &str) -> Result<Vec<u8>, KeyError> {
+    pem::decode("PRIVATE KEY", pem_text)
+}
+
 fn key_id_of(public_key: [u8; ED25519_PUBLIC_KEY_LEN]) -> Hash {
     let digest = ring::digest::digest(&ring::digest::SHA256, &public_key_spki_der(&public_key));
     let mut out = [0u8; HASH_LEN];
