@@ -8,6 +8,7 @@
 
 mod database;
 mod pki;
+pub mod proxy;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -151,8 +152,18 @@ async fn try_spawn(
 ) -> Result<TestApp, gateway_api::server::StartError> {
     let pki = TestPki::new();
     let db = TestDatabase::create(backend, pki.dir()).await;
-    let store = gateway_store::connect(&db.url).await.unwrap();
-    let settings = ServerSettings {
+    let settings = settings_for(&pki, options, policies);
+    spawn_on(pki, db, settings).await
+}
+
+/// The settings [`spawn_app`] uses for `pki`'s files (tests adjust them before
+/// [`spawn_on`]).
+pub fn settings_for(
+    pki: &TestPki,
+    options: AppOptions,
+    policies: &std::path::Path,
+) -> ServerSettings {
+    ServerSettings {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         tls: TlsSettings {
             server_cert: pki.path("server.pem"),
@@ -173,7 +184,17 @@ async fn try_spawn(
         keys_dir: pki.dir().join("log-keys"),
         disclosure: gateway_api::DisclosureSettings::default(),
         log: gateway_disclosure::LogSettings::default(),
-    };
+        transfers: gateway_api::transfers::TransferSettings::default(),
+    }
+}
+
+/// Starts a gateway on an existing PKI folder and database.
+pub async fn spawn_on(
+    pki: TestPki,
+    db: TestDatabase,
+    settings: ServerSettings,
+) -> Result<TestApp, gateway_api::server::StartError> {
+    let store = gateway_store::connect(&db.url).await.unwrap();
     let server = match start(settings, store.clone()).await {
         Ok(server) => server,
         Err(err) => {
@@ -226,6 +247,14 @@ impl TestApp {
     ) -> Result<gateway_client::Response, ClientError> {
         let mut conn = self.try_connect(cert).await?;
         conn.get("/v1/whoami", Some(token)).await
+    }
+
+    /// Kills the gateway as `kill -9` would (nothing in flight is finished) and starts a new
+    /// one on the same PKI, keys and database with `settings`.
+    pub async fn kill_and_restart(self, settings: ServerSettings) -> TestApp {
+        let TestApp { server, pki, db, .. } = self;
+        server.abort();
+        spawn_on(pki, db, settings).await.unwrap()
     }
 
     pub async fn stop(self) {

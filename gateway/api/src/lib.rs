@@ -9,6 +9,7 @@
 
 pub mod caller;
 pub mod consents;
+pub mod crash;
 pub mod disclose;
 mod json_body;
 pub mod openapi;
@@ -19,6 +20,7 @@ pub mod request_id;
 mod routes;
 pub mod server;
 mod state;
+pub mod transfers;
 
 pub use routes::router;
 pub use state::{AppState, DisclosureSettings, Services};

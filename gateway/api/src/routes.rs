@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::caller::{Caller, authenticate};
 use crate::problem::Problem;
-use crate::{AppState, consents, disclose, openapi, ops, oversight, request_id};
+use crate::{AppState, consents, disclose, openapi, ops, oversight, request_id, transfers};
 
 /// Every route of the gateway, with its middleware.
 pub fn router(state: AppState) -> Router {
@@ -43,6 +43,12 @@ pub fn router(state: AppState) -> Router {
             "/v1/subjects/{id}/disclosures",
             get(oversight::subject_disclosures),
         )
+        .route("/v1/transfers", post(transfers::inbound::receive_transfer))
+        .route(
+            "/v1/transfers/outbound",
+            post(transfers::outbound::start_transfer),
+        )
+        .route("/v1/transfers/{id}", get(transfers::status::transfer_status))
         .route("/v1/alerts", get(oversight::alerts))
         .route("/v1/alerts/{id}/review", post(oversight::review_alert))
         .route("/v1/log/tree-head", get(oversight::tree_head))

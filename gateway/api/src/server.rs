@@ -35,6 +35,7 @@ pub struct ServerSettings {
     pub keys_dir: PathBuf,
     pub disclosure: DisclosureSettings,
     pub log: LogSettings,
+    pub transfers: crate::transfers::TransferSettings,
 }
 
 /// Why the server could not start.
@@ -50,6 +51,8 @@ pub enum StartError {
     Log(#[from] LogError),
     #[error("loading young people's records: {0}")]
     Records(#[from] StoreError),
+    #[error(transparent)]
+    TransferPeer(#[from] crate::transfers::PeerError),
     #[error("building the subject index: {0}")]
     Index(String),
     #[error("cannot listen on {addr}: {source}")]
@@ -89,6 +92,7 @@ pub async fn start(
     } = LogKeys::load_or_create(&settings.keys_dir)?;
     let log = DisclosureLog::open(store.clone(), signer, pseudonymiser, settings.log).await?;
     let subjects = load_subject_index(store.as_ref()).await?;
+    let transfers = crate::transfers::Transfers::load(settings.transfers)?;
     let tls = Arc::new(ReloadableTls::load(settings.tls.clone())?);
     let tcp = tokio::net::TcpListener::bind(settings.listen)
         .await
@@ -106,7 +110,7 @@ pub async fn start(
             source,
         })?;
 
-    let background = vec![
+    let mut background = vec![
         tokio::spawn(gateway_edge::watch_for_changes(
             tls.clone(),
             settings.reload_poll,
@@ -121,7 +125,9 @@ pub async fn start(
         documents,
         subjects,
         disclosure: settings.disclosure,
+        transfers,
     });
+    background.push(tokio::spawn(crate::transfers::worker::run(state.clone())));
     let app = router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let serving = tokio::spawn(async move {
@@ -163,6 +169,15 @@ impl RunningServer {
             task.abort();
         }
         result
+    }
+
+    /// Stops at once, as a killed process would: the listener and background tasks are
+    /// aborted and nothing in flight is waited for. Only what is in the database survives.
+    pub fn abort(self) {
+        self.serving.abort();
+        for task in &self.background {
+            task.abort();
+        }
     }
 
     /// Rebuilds the subject index from the stored records (after a bulk load or import by

@@ -57,6 +57,8 @@ pub struct AppState {
     /// Who is who: identifiers and demographics → CCIS id.
     pub subjects: Arc<RwLock<SubjectIndex>>,
     pub disclosure: Arc<DisclosureSettings>,
+    /// Cross-border transfers: peers, outbox worker settings.
+    pub transfers: Arc<crate::transfers::Transfers>,
     keys: Arc<KeyCache>,
 }
 
@@ -70,6 +72,7 @@ pub struct Services {
     pub documents: DocumentSigner,
     pub subjects: SubjectIndex,
     pub disclosure: DisclosureSettings,
+    pub transfers: crate::transfers::Transfers,
 }
 
 impl AppState {
@@ -84,6 +87,7 @@ impl AppState {
             documents: Arc::new(services.documents),
             subjects: Arc::new(RwLock::new(services.subjects)),
             disclosure: Arc::new(services.disclosure),
+            transfers: Arc::new(services.transfers),
             keys: Arc::default(),
         }
     }

@@ -35,6 +35,41 @@ pub struct GatewayConfig {
     pub currency: gateway_domain::CurrencyWindows,
     pub break_glass: BreakGlassConfig,
     pub log: LogConfig,
+    pub transfers: TransfersConfig,
+}
+
+/// Cross-border transfers: the neighbouring authorities' gateways this one sends to, and
+/// how the outbox retries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransfersConfig {
+    /// One delivery attempt, connect to answer.
+    pub attempt_timeout_secs: u64,
+    /// First retry after this; doubled each failure, up to `max_backoff_secs`.
+    pub first_backoff_millis: u64,
+    pub max_backoff_secs: u64,
+    #[serde(default)]
+    pub peers: Vec<PeerConfig>,
+}
+
+/// One neighbouring authority's gateway (see `gateway_api::transfers::PeerSettings`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeerConfig {
+    /// Its partner id in this gateway's registry.
+    pub partner: String,
+    /// `host:port`.
+    pub address: String,
+    pub server_name: String,
+    pub server_ca: PathBuf,
+    pub client_cert: PathBuf,
+    pub client_key: PathBuf,
+    pub token_key: PathBuf,
+    pub token_issuer: String,
+    pub token_algorithm: String,
+    pub token_audience: String,
+    /// Its log public key (PEM), which signs its acknowledgements.
+    pub receipt_key: PathBuf,
 }
 
 /// This authority and its staff roles.
@@ -129,6 +164,12 @@ impl GatewayConfig {
                 max_batch: 512,
                 resign_secs: 60,
             },
+            transfers: TransfersConfig {
+                attempt_timeout_secs: 10,
+                first_backoff_millis: 1000,
+                max_backoff_secs: 300,
+                peers: Vec::new(),
+            },
         }
     }
 
@@ -149,6 +190,41 @@ impl GatewayConfig {
             resign_interval: Duration::from_secs(self.log.resign_secs.max(1)),
             ..gateway_disclosure::LogSettings::default()
         }
+    }
+
+    /// The transfer settings; `GATEWAY_CRASH_AT` arms a crash point (for crash tests only).
+    pub fn transfer_settings(&self) -> anyhow::Result<gateway_api::transfers::TransferSettings> {
+        let mut peers = Vec::new();
+        for p in &self.transfers.peers {
+            peers.push(gateway_api::transfers::PeerSettings {
+                partner: gateway_store::PartnerId::parse(&p.partner)
+                    .with_context(|| format!("transfer peer partner id {:?}", p.partner))?,
+                address: p.address.clone(),
+                server_name: p.server_name.clone(),
+                server_ca: p.server_ca.clone(),
+                client_cert: p.client_cert.clone(),
+                client_key: p.client_key.clone(),
+                token_key: p.token_key.clone(),
+                token_issuer: p.token_issuer.clone(),
+                token_algorithm: p.token_algorithm.clone(),
+                token_audience: p.token_audience.clone(),
+                receipt_key: p.receipt_key.clone(),
+            });
+        }
+        let crash = match std::env::var("GATEWAY_CRASH_AT") {
+            Ok(point) if !point.is_empty() => {
+                gateway_api::crash::CrashPoint::armed(point, gateway_api::crash::CrashMode::Abort)
+            }
+            _ => gateway_api::crash::CrashPoint::default(),
+        };
+        Ok(gateway_api::transfers::TransferSettings {
+            peers,
+            attempt_timeout: Duration::from_secs(self.transfers.attempt_timeout_secs.max(1)),
+            first_backoff: Duration::from_millis(self.transfers.first_backoff_millis.max(10)),
+            max_backoff: Duration::from_secs(self.transfers.max_backoff_secs.max(1)),
+            crash,
+            ..gateway_api::transfers::TransferSettings::default()
+        })
     }
 
     pub fn load(cli: &Cli) -> anyhow::Result<Self> {

@@ -173,6 +173,19 @@ impl Connection {
         token: Option<&str>,
         body: Option<&serde_json::Value>,
     ) -> Result<Response, ClientError> {
+        let body = body.map(|json| Bytes::from(json.to_string()));
+        self.send_bytes(method, path, token, body).await
+    }
+
+    /// Sends exactly `body` (JSON) as the request body: for a caller that must send the same
+    /// bytes on every attempt, or whose bytes are hashed.
+    pub async fn send_bytes(
+        &mut self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Bytes>,
+    ) -> Result<Response, ClientError> {
         let mut builder = Request::builder()
             .method(method)
             .uri(path)
@@ -181,9 +194,9 @@ impl Connection {
             builder = builder.header(http::header::AUTHORIZATION, format!("Bearer {token}"));
         }
         let body = match body {
-            Some(json) => {
+            Some(bytes) => {
                 builder = builder.header(http::header::CONTENT_TYPE, "application/json");
-                Full::new(Bytes::from(json.to_string()))
+                Full::new(bytes)
             }
             None => Full::new(Bytes::new()),
         };

@@ -104,6 +104,9 @@ pub struct LogEntry {
     /// break-glass alert id, the no-match reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The cross-border transfer this entry records (the same id on both authorities' logs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_id: Option<String>,
 }
 
 impl LogEntry {
@@ -131,6 +134,7 @@ impl LogEntry {
             request_sha256: None,
             response_sha256: None,
             note: None,
+            transfer_id: None,
         }
     }
 }

@@ -4,6 +4,8 @@
 
 pub mod exchanges;
 pub mod facts;
+pub mod transfer;
 
 pub use exchanges::{Exchange, NotApplicable};
+pub use transfer::{TransferEnvelope, TransferRecord};
 pub use facts::{PersonFacts, Recorded, agreement_facts, person_facts};

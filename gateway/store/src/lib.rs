@@ -14,8 +14,10 @@ mod postgres;
 mod rows;
 mod rows_log;
 mod rows_subjects;
+mod rows_transfers;
 mod sqlite;
 pub mod subjects;
+pub mod transfers;
 
 use std::sync::Arc;
 
@@ -34,6 +36,10 @@ pub use subjects::{
     NewAlert, NewCompetenceAssessment, NewConsent, NewObjection, Objection, SubjectStore,
     UpsertCounts,
 };
+pub use transfers::{
+    InboundTransfer, NewInboundTransfer, NewOutboundTransfer, OutboundState, OutboundTransfer,
+    Received, TransferStore,
+};
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +51,7 @@ pub enum Backend {
 /// Everything the gateway keeps, behind one interface with a SQLite and a PostgreSQL
 /// implementation. Both pass the same test suite.
 #[async_trait]
-pub trait Store: SubjectStore + LogStore + Send + Sync + std::fmt::Debug + 'static {
+pub trait Store: SubjectStore + LogStore + TransferStore + Send + Sync + std::fmt::Debug + 'static {
     fn backend(&self) -> Backend;
 
     /// A cheap round trip, for readiness checks.

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 mod log;
 mod subjects;
+mod transfers;
 
 use async_trait::async_trait;
 use sqlx::PgPool;

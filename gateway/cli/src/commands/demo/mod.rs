@@ -10,6 +10,7 @@
 //! The printed summary names young people only by a letter: even synthetic data is shown
 //! the way real data would be handled.
 
+mod medway;
 mod partner;
 mod scenarios;
 mod setup;
@@ -61,6 +62,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         pki.partners.len()
     );
 
+    let medway = medway::start_medway(&dir, &args.policy_dir).await?;
+    println!(
+        "  neighbour  Medway (LA {}) gateway listening on {}",
+        medway::MEDWAY_LA,
+        medway.server.local_addr
+    );
     let settings = ServerSettings {
         listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         tls: TlsSettings {
@@ -85,6 +92,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             ..gateway_api::DisclosureSettings::default()
         },
         log: gateway_disclosure::LogSettings::default(),
+        transfers: gateway_api::transfers::TransferSettings {
+            peers: vec![medway.peer.clone()],
+            ..gateway_api::transfers::TransferSettings::default()
+        },
     };
     let server = start(settings, store.clone()).await?;
     println!(
@@ -94,8 +105,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!();
 
     let outcome = scenarios::play(server.local_addr, &pki, &loaded, &keys_dir).await;
+    let transfer = match &outcome {
+        Ok(_) => medway::play_transfer(server.local_addr, &medway, &pki, &loaded).await,
+        Err(_) => Ok(0),
+    };
     server.shutdown().await?;
-    let played = outcome?;
+    medway.server.shutdown().await?;
+    let played = outcome? + transfer?;
 
     // The log, checked from the database with nothing but the public key.
     let public = std::fs::read_to_string(keys_dir.join(gateway_disclosure::keys::PUBLIC_KEY_FILE))?;

@@ -44,7 +44,7 @@ type DemoAgreement = (
 );
 
 /// One agreement per partner, naming its exchange, purposes and categories.
-const AGREEMENTS: &[DemoAgreement] = &[
+pub const AGREEMENTS: &[DemoAgreement] = &[
     (
         "kent-yot",
         "DSA-886-YOT-2026",
@@ -77,6 +77,7 @@ const AGREEMENTS: &[DemoAgreement] = &[
         &[
             "identity",
             "identifiers",
+            "demographics",
             "activity",
             "activity_history",
             "ete_suitability",

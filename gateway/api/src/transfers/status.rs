@@ -1,0 +1,128 @@
+//! `GET /v1/transfers/{id}`: where a transfer stands, on either side. No personal data: ids,
+//! LA codes, categories, counts, times, the log index and the signed acknowledgement.
+//!
+//! The exporter's own staff see its outbound transfers; on the importer, its own staff and
+//! the sending authority see the inbound one. Anyone else gets 404, as for an unknown id.
+
+use axum::extract::{Extension, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use gateway_disclosure::SignedDocument;
+use gateway_exchange::TransferEnvelope;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::caller::Caller;
+use crate::problem::Problem;
+
+/// A transfer's state as one side sees it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TransferStatus {
+    pub transfer_id: Uuid,
+    /// `outbound` on the exporter, `inbound` on the importer.
+    pub direction: String,
+    /// `queued`, `acknowledged` or `refused` (outbound); `received` (inbound).
+    pub state: String,
+    pub from_la: String,
+    pub to_la: String,
+    pub released: Vec<String>,
+    pub withheld: Vec<String>,
+    /// This side's disclosure log entry for the transfer.
+    pub log_index: Option<u64>,
+    /// Delivery attempts so far (outbound).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>)]
+    pub next_attempt_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String)]
+    pub created_at: OffsetDateTime,
+    #[serde(skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>)]
+    pub finished_at: Option<OffsetDateTime>,
+    /// The importer's signed acknowledgement (outbound, once acknowledged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub acknowledgement: Option<SignedDocument>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/transfers/{id}",
+    tag = "transfers",
+    summary = "Where a transfer stands (either side)",
+    params(("id" = Uuid, Path, description = "The transfer id")),
+    responses(
+        (status = 200, description = "The transfer's state", body = TransferStatus),
+        (status = 404, description = "not-found (also when the caller may not see it)", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("partner_token" = []))
+)]
+pub async fn transfer_status(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Response {
+    match status(&state, &caller, &id).await {
+        Ok(status) => (StatusCode::OK, axum::Json(status)).into_response(),
+        Err(problem) => problem.into_response(),
+    }
+}
+
+async fn status(state: &AppState, caller: &Caller, id: &str) -> Result<TransferStatus, Problem> {
+    let id: Uuid = id.parse().map_err(|_| Problem::not_found())?;
+    let unavailable = |err: gateway_store::StoreError| {
+        tracing::error!(error = %err, "transfer store unavailable");
+        Problem::unavailable("transfer store unavailable")
+    };
+    let home = state.is_home_staff(&caller.partner);
+    if home && let Some(t) = state.store.outbound_transfer(id).await.map_err(unavailable)? {
+        return Ok(TransferStatus {
+            transfer_id: t.id,
+            direction: "outbound".into(),
+            state: t.state.as_str().into(),
+            from_la: state.disclosure.home_la_code.clone(),
+            to_la: t.destination_la.to_string(),
+            released: t.released,
+            withheld: t.withheld,
+            log_index: t.log_index,
+            attempts: Some(t.attempts),
+            last_error: t.last_error,
+            next_attempt_at: (t.state == gateway_store::OutboundState::Queued)
+                .then_some(t.next_attempt_at),
+            created_at: t.created_at,
+            finished_at: t.finished_at,
+            acknowledgement: t.ack.and_then(|a| serde_json::from_str(&a).ok()),
+        });
+    }
+    let inbound = state.store.inbound_transfer(id).await.map_err(unavailable)?;
+    match inbound {
+        Some(t) if home || t.source == caller.partner.id => {
+            let envelope: TransferEnvelope =
+                serde_json::from_str(&t.payload).map_err(|_| Problem::internal())?;
+            Ok(TransferStatus {
+                transfer_id: t.id,
+                direction: "inbound".into(),
+                state: "received".into(),
+                from_la: t.source_la.to_string(),
+                to_la: envelope.to_la.to_string(),
+                released: envelope.released,
+                withheld: envelope.withheld,
+                log_index: t.log_index,
+                attempts: None,
+                last_error: None,
+                next_attempt_at: None,
+                created_at: t.received_at,
+                finished_at: None,
+                acknowledgement: None,
+            })
+        }
+        _ => Err(Problem::not_found()),
+    }
+}
