@@ -754,6 +754,7 @@ fn node_settings(pki: &TestPki) -> ServerSettings {
         keys_dir: pki.dir().join("log-keys"),
         disclosure: gateway_api::DisclosureSettings::default(),
         log: gateway_disclosure::LogSettings::default(),
+        upstream: gateway_api::upstream::UpstreamSettings::default(),
     }
 }
 

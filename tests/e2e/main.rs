@@ -12,6 +12,7 @@ mod startup;
 mod store;
 mod subject_store;
 mod tokens;
+mod upstream;
 
 use gateway_client::{ClientError, Response};
 

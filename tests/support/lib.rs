@@ -8,12 +8,14 @@
 
 mod database;
 mod pki;
+mod provider;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use gateway_api::server::{RunningServer, ServerSettings, start};
+use gateway_api::upstream::UpstreamSettings;
 use gateway_auth::TokenPolicy;
 use gateway_auth::mint::{TokenRequest, sign};
 use gateway_client::{ClientError, ClientIdentity, Connection};
@@ -25,6 +27,7 @@ pub mod scenario;
 
 pub use database::{Backend, TestDatabase};
 pub use pki::TestPki;
+pub use provider::{Reply, Seen, TestProvider};
 
 /// The audience every test gateway expects.
 pub const AUDIENCE: &str = "urn:ccis-gateway:test";
@@ -133,7 +136,16 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
-    try_spawn(backend, options, &policy_dir()).await.unwrap()
+    try_spawn(backend, options, &policy_dir(), UpstreamSettings::default())
+        .await
+        .unwrap()
+}
+
+/// Starts a gateway whose exchanges in `upstream` are answered by partners' services.
+pub async fn spawn_app_with_upstream(backend: Backend, upstream: UpstreamSettings) -> TestApp {
+    try_spawn(backend, AppOptions::default(), &policy_dir(), upstream)
+        .await
+        .unwrap()
 }
 
 /// Starts a gateway with another policy directory; the start error if it refuses.
@@ -141,13 +153,20 @@ pub async fn spawn_app_in(
     backend: Backend,
     policies: &std::path::Path,
 ) -> Result<TestApp, gateway_api::server::StartError> {
-    try_spawn(backend, AppOptions::default(), policies).await
+    try_spawn(
+        backend,
+        AppOptions::default(),
+        policies,
+        UpstreamSettings::default(),
+    )
+    .await
 }
 
 async fn try_spawn(
     backend: Backend,
     options: AppOptions,
     policies: &std::path::Path,
+    upstream: UpstreamSettings,
 ) -> Result<TestApp, gateway_api::server::StartError> {
     let pki = TestPki::new();
     let db = TestDatabase::create(backend, pki.dir()).await;
@@ -173,6 +192,7 @@ async fn try_spawn(
         keys_dir: pki.dir().join("log-keys"),
         disclosure: gateway_api::DisclosureSettings::default(),
         log: gateway_disclosure::LogSettings::default(),
+        upstream,
     };
     let server = match start(settings, store.clone()).await {
         Ok(server) => server,

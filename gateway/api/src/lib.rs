@@ -19,6 +19,7 @@ pub mod request_id;
 mod routes;
 pub mod server;
 mod state;
+pub mod upstream;
 
 pub use routes::router;
 pub use state::{AppState, DisclosureSettings, Services};

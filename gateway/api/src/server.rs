@@ -35,6 +35,8 @@ pub struct ServerSettings {
     pub keys_dir: PathBuf,
     pub disclosure: DisclosureSettings,
     pub log: LogSettings,
+    /// Exchanges answered by partners' own services (none: all from the local store).
+    pub upstream: crate::upstream::UpstreamSettings,
 }
 
 /// Why the server could not start.
@@ -50,6 +52,8 @@ pub enum StartError {
     Log(#[from] LogError),
     #[error("loading young people's records: {0}")]
     Records(#[from] StoreError),
+    #[error("upstream providers: {0}")]
+    Upstream(#[from] crate::upstream::UpstreamConfigError),
     #[error("building the subject index: {0}")]
     Index(String),
     #[error("cannot listen on {addr}: {source}")]
@@ -82,6 +86,8 @@ pub async fn start(
         policy_set = policy.policy_set_hash(),
         "policy set loaded and validated"
     );
+    // Upstream certificates and URLs are checked before anything else starts, like the policy.
+    let upstream = crate::upstream::Upstreams::load(&settings.upstream)?;
     let LogKeys {
         signer,
         documents,
@@ -121,6 +127,7 @@ pub async fn start(
         documents,
         subjects,
         disclosure: settings.disclosure,
+        upstream,
     });
     let app = router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();

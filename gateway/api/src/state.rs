@@ -57,6 +57,8 @@ pub struct AppState {
     /// Who is who: identifiers and demographics → CCIS id.
     pub subjects: Arc<RwLock<SubjectIndex>>,
     pub disclosure: Arc<DisclosureSettings>,
+    /// Exchanges answered by a partner's own service instead of the local store.
+    pub upstream: Arc<crate::upstream::Upstreams>,
     keys: Arc<KeyCache>,
 }
 
@@ -70,6 +72,7 @@ pub struct Services {
     pub documents: DocumentSigner,
     pub subjects: SubjectIndex,
     pub disclosure: DisclosureSettings,
+    pub upstream: crate::upstream::Upstreams,
 }
 
 impl AppState {
@@ -84,6 +87,7 @@ impl AppState {
             documents: Arc::new(services.documents),
             subjects: Arc::new(RwLock::new(services.subjects)),
             disclosure: Arc::new(services.disclosure),
+            upstream: Arc::new(services.upstream),
             keys: Arc::default(),
         }
     }

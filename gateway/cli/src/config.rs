@@ -35,6 +35,9 @@ pub struct GatewayConfig {
     pub currency: gateway_domain::CurrencyWindows,
     pub break_glass: BreakGlassConfig,
     pub log: LogConfig,
+    /// Exchanges answered by a partner's own HTTPS service (`[[upstream]]` tables).
+    #[serde(default)]
+    pub upstream: Vec<gateway_api::upstream::ProviderSettings>,
 }
 
 /// This authority and its staff roles.
@@ -129,6 +132,7 @@ impl GatewayConfig {
                 max_batch: 512,
                 resign_secs: 60,
             },
+            upstream: Vec::new(),
         }
     }
 
@@ -148,6 +152,12 @@ impl GatewayConfig {
             max_batch: self.log.max_batch.max(1),
             resign_interval: Duration::from_secs(self.log.resign_secs.max(1)),
             ..gateway_disclosure::LogSettings::default()
+        }
+    }
+
+    pub fn upstream_settings(&self) -> gateway_api::upstream::UpstreamSettings {
+        gateway_api::upstream::UpstreamSettings {
+            providers: self.upstream.clone(),
         }
     }
 

@@ -4,6 +4,8 @@
 
 pub mod exchanges;
 pub mod facts;
+pub mod provided;
 
 pub use exchanges::{Exchange, NotApplicable};
 pub use facts::{PersonFacts, Recorded, agreement_facts, person_facts};
+pub use provided::{BadAnswer, ProvidedAnswer};

@@ -41,6 +41,7 @@ pub async fn run(mut config: GatewayConfig, args: ServeArgs) -> anyhow::Result<(
         keys_dir: config.keys_dir.clone(),
         disclosure: config.disclosure_settings(),
         log: config.log_settings(),
+        upstream: config.upstream_settings(),
     };
     let mut server = start(settings, store).await?;
     let trigger = server.take_shutdown_trigger();

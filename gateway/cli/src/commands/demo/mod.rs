@@ -85,6 +85,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             ..gateway_api::DisclosureSettings::default()
         },
         log: gateway_disclosure::LogSettings::default(),
+        upstream: gateway_api::upstream::UpstreamSettings::default(),
     };
     let server = start(settings, store.clone()).await?;
     println!(
