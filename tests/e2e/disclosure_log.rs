@@ -755,6 +755,7 @@ fn node_settings(pki: &TestPki) -> ServerSettings {
         disclosure: gateway_api::DisclosureSettings::default(),
         log: gateway_disclosure::LogSettings::default(),
         transfers: gateway_api::transfers::TransferSettings::default(),
+        upstream: gateway_api::upstream::UpstreamSettings::default(),
     }
 }
 

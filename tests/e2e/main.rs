@@ -13,6 +13,7 @@ mod store;
 mod subject_store;
 mod tokens;
 mod transfers;
+mod upstream;
 
 use gateway_client::{ClientError, Response};
 

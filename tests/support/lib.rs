@@ -8,6 +8,7 @@
 
 mod database;
 mod pki;
+mod provider;
 pub mod proxy;
 
 use std::net::SocketAddr;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gateway_api::server::{RunningServer, ServerSettings, start};
+use gateway_api::upstream::UpstreamSettings;
 use gateway_auth::TokenPolicy;
 use gateway_auth::mint::{TokenRequest, sign};
 use gateway_client::{ClientError, ClientIdentity, Connection};
@@ -26,6 +28,7 @@ pub mod scenario;
 
 pub use database::{Backend, TestDatabase};
 pub use pki::TestPki;
+pub use provider::{Reply, Seen, TestProvider};
 
 /// The audience every test gateway expects.
 pub const AUDIENCE: &str = "urn:ccis-gateway:test";
@@ -134,7 +137,16 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
-    try_spawn(backend, options, &policy_dir()).await.unwrap()
+    try_spawn(backend, options, &policy_dir(), UpstreamSettings::default())
+        .await
+        .unwrap()
+}
+
+/// Starts a gateway whose exchanges in `upstream` are answered by partners' services.
+pub async fn spawn_app_with_upstream(backend: Backend, upstream: UpstreamSettings) -> TestApp {
+    try_spawn(backend, AppOptions::default(), &policy_dir(), upstream)
+        .await
+        .unwrap()
 }
 
 /// Starts a gateway with another policy directory; the start error if it refuses.
@@ -142,17 +154,25 @@ pub async fn spawn_app_in(
     backend: Backend,
     policies: &std::path::Path,
 ) -> Result<TestApp, gateway_api::server::StartError> {
-    try_spawn(backend, AppOptions::default(), policies).await
+    try_spawn(
+        backend,
+        AppOptions::default(),
+        policies,
+        UpstreamSettings::default(),
+    )
+    .await
 }
 
 async fn try_spawn(
     backend: Backend,
     options: AppOptions,
     policies: &std::path::Path,
+    upstream: UpstreamSettings,
 ) -> Result<TestApp, gateway_api::server::StartError> {
     let pki = TestPki::new();
     let db = TestDatabase::create(backend, pki.dir()).await;
-    let settings = settings_for(&pki, options, policies);
+    let mut settings = settings_for(&pki, options, policies);
+    settings.upstream = upstream;
     spawn_on(pki, db, settings).await
 }
 
@@ -185,6 +205,7 @@ pub fn settings_for(
         disclosure: gateway_api::DisclosureSettings::default(),
         log: gateway_disclosure::LogSettings::default(),
         transfers: gateway_api::transfers::TransferSettings::default(),
+        upstream: UpstreamSettings::default(),
     }
 }
 

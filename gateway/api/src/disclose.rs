@@ -16,7 +16,9 @@ use axum::extract::{Extension, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gateway_disclosure::{Event, Outcome, sha256_hex};
-use gateway_exchange::{Exchange, PersonFacts, Recorded, agreement_facts, person_facts};
+use gateway_exchange::{
+    Exchange, NotApplicable, PersonFacts, Recorded, agreement_facts, person_facts,
+};
 use gateway_matching::MatchRequest;
 use gateway_policy::{BreakGlassFacts, ConsentFacts, DecisionRequest, PartnerInfo, SubjectFacts};
 use gateway_store::{Alert, AlertStatus, NewAlert};
@@ -29,6 +31,7 @@ use crate::AppState;
 use crate::caller::Caller;
 use crate::json_body::JsonBody;
 use crate::problem::Problem;
+use crate::upstream;
 
 /// A request to an exchange.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -110,7 +113,9 @@ macro_rules! exchange_handler {
                 (status = 403, description = "not-permitted: no agreement covers this, or nothing may be released (the same for an unknown person)", body = crate::problem::Problem, content_type = "application/problem+json"),
                 (status = 404, description = "no-unique-match", body = crate::problem::Problem, content_type = "application/problem+json"),
                 (status = 422, description = "invalid-body", body = crate::problem::Problem, content_type = "application/problem+json"),
-                (status = 503, description = "log-unavailable: nothing was released", body = crate::problem::Problem, content_type = "application/problem+json"),
+                (status = 502, description = "upstream-failed: the exchange's upstream provider failed; nothing was released", body = crate::problem::Problem, content_type = "application/problem+json"),
+                (status = 503, description = "log-unavailable or upstream-unavailable: nothing was released", body = crate::problem::Problem, content_type = "application/problem+json"),
+                (status = 504, description = "upstream-timeout: the exchange's upstream provider did not answer in time; nothing was released", body = crate::problem::Problem, content_type = "application/problem+json"),
             ),
             security(("partner_token" = []))
         )]
@@ -321,14 +326,30 @@ async fn run_inner(
     };
     // An illness or pregnancy code is itself special-category data: its category is decided
     // too, and the code field follows that decision (see `Exchange::special_category`).
-    let special = person
-        .as_ref()
-        .and_then(|p| exchange.special_category(p, &state.disclosure.currency, today));
+    // For an exchange answered upstream the provider's answer, not the local record, holds
+    // the code: every special category it could reveal is decided up front, and those the
+    // answer turns out not to reveal are dropped again once it is known.
+    let provider = state.upstream.provider(exchange).cloned();
+    let mut special = match provider {
+        Some(_) => None,
+        None => person
+            .as_ref()
+            .and_then(|p| exchange.special_category(p, &state.disclosure.currency, today)),
+    };
     let mut categories = categories;
     if let Some(special) = special
         && !categories.iter().any(|c| c == special)
     {
         categories.push(special.to_owned());
+    }
+    let mut speculative: Vec<&str> = Vec::new();
+    if provider.is_some() && person.is_some() {
+        for &s in Exchange::SPECIAL_CATEGORIES {
+            if !categories.iter().any(|c| c == s) {
+                categories.push(s.to_owned());
+                speculative.push(s);
+            }
+        }
     }
     let bg = break_glass(
         state,
@@ -359,17 +380,53 @@ async fn run_inner(
             .map_or_else(ConsentFacts::default, |f| f.consent.clone()),
         break_glass: bg.facts.clone(),
     };
-    let decision = state
+    let mut decision = state
         .policy
         .decide(&decision_request)
         .map_err(|e| internal(e, "policy decision failed"))?;
+
+    // Upstream: the provider is asked only for a matched person under a usable agreement
+    // when a category its answer carries is permitted; no identifiers leave otherwise.
+    let mut provided = None;
+    let mut upstream_failure = None;
+    if let (Some(provider), Some(p)) = (&provider, &person) {
+        let permitted_now = decision.permitted_categories();
+        if agreement_usable && upstream::releasable(exchange, &permitted_now) {
+            let request_id = crate::request_id::current().map(|id| id.to_string());
+            let body = upstream::request_body(provider, p, &permitted_now, request_id);
+            let call = upstream::Call {
+                body: &body,
+                // A question about a record changes nothing at the provider.
+                idempotent: true,
+            };
+            match provider.call(call).await {
+                Ok(answered) => provided = Some(answered),
+                Err(err) => upstream_failure = Some(err),
+            }
+        }
+    }
+    if provider.is_some() {
+        special = match &provided {
+            Some(upstream::Answered::Answer(answer)) => answer.special,
+            _ => None,
+        };
+        let unused = |c: &str| speculative.contains(&c) && Some(c) != special;
+        decision.categories.retain(|d| !unused(&d.category));
+        categories.retain(|c| !unused(c));
+    }
     let mut permitted: Vec<&str> = decision.permitted_categories();
     let withheld: Vec<&str> = decision.withheld_categories();
 
     // The answer, minimised; and the status a requester sees.
-    let full = person
-        .as_ref()
-        .map(|p| exchange.full_answer(p, &state.disclosure.currency, today));
+    let full = match (&provider, provided) {
+        (None, _) => person
+            .as_ref()
+            .map(|p| exchange.full_answer(p, &state.disclosure.currency, today)),
+        (Some(_), Some(upstream::Answered::Answer(answer))) => Some(Ok(answer.answer)),
+        (Some(_), Some(upstream::Answered::NoAnswer)) => Some(Err(NotApplicable::NoAnswer)),
+        // Not called (nothing it could answer may be released) or failed: nothing of its.
+        (Some(_), None) => person.as_ref().map(|_| Ok(Map::new())),
+    };
     let mut note = None;
     let status = if !agreement_usable {
         permitted.clear();
@@ -380,10 +437,17 @@ async fn run_inner(
         StatusCode::NOT_FOUND
     } else if permitted.is_empty() {
         StatusCode::FORBIDDEN
-    } else if matches!(full, Some(Err(_))) {
+    } else if let Some(Err(why)) = &full {
         permitted.clear();
-        note = Some("not applicable: not a care leaver".to_owned());
+        note = Some(match why {
+            NotApplicable::NoAnswer => "not applicable: the provider has no answer".to_owned(),
+            _ => "not applicable: not a care leaver".to_owned(),
+        });
         StatusCode::NOT_FOUND
+    } else if let Some(err) = upstream_failure {
+        permitted.clear();
+        note = Some(err.note().to_owned());
+        err.status()
     } else {
         StatusCode::OK
     };
@@ -514,6 +578,9 @@ async fn run_inner(
     };
 
     let Some(disclosure_bytes) = disclosure_bytes else {
+        if let Some(err) = upstream_failure {
+            return Err(err.into_response());
+        }
         return Err(match status {
             StatusCode::NOT_FOUND => no_unique_match(),
             _ => not_permitted(),

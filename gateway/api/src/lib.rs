@@ -21,6 +21,7 @@ mod routes;
 pub mod server;
 mod state;
 pub mod transfers;
+pub mod upstream;
 
 pub use routes::router;
 pub use state::{AppState, DisclosureSettings, Services};

@@ -36,6 +36,8 @@ pub struct ServerSettings {
     pub disclosure: DisclosureSettings,
     pub log: LogSettings,
     pub transfers: crate::transfers::TransferSettings,
+    /// Exchanges answered by partners' own services (none: all from the local store).
+    pub upstream: crate::upstream::UpstreamSettings,
 }
 
 /// Why the server could not start.
@@ -53,6 +55,8 @@ pub enum StartError {
     Records(#[from] StoreError),
     #[error(transparent)]
     TransferPeer(#[from] crate::transfers::PeerError),
+    #[error("upstream providers: {0}")]
+    Upstream(#[from] crate::upstream::UpstreamConfigError),
     #[error("building the subject index: {0}")]
     Index(String),
     #[error("cannot listen on {addr}: {source}")]
@@ -85,6 +89,8 @@ pub async fn start(
         policy_set = policy.policy_set_hash(),
         "policy set loaded and validated"
     );
+    // Upstream certificates and URLs are checked before anything else starts, like the policy.
+    let upstream = crate::upstream::Upstreams::load(&settings.upstream)?;
     let LogKeys {
         signer,
         documents,
@@ -126,6 +132,7 @@ pub async fn start(
         subjects,
         disclosure: settings.disclosure,
         transfers,
+        upstream,
     });
     background.push(tokio::spawn(crate::transfers::worker::run(state.clone())));
     let app = router(state.clone());

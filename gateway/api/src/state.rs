@@ -59,6 +59,8 @@ pub struct AppState {
     pub disclosure: Arc<DisclosureSettings>,
     /// Cross-border transfers: peers, outbox worker settings.
     pub transfers: Arc<crate::transfers::Transfers>,
+    /// Exchanges answered by a partner's own service instead of the local store.
+    pub upstream: Arc<crate::upstream::Upstreams>,
     keys: Arc<KeyCache>,
 }
 
@@ -73,6 +75,7 @@ pub struct Services {
     pub subjects: SubjectIndex,
     pub disclosure: DisclosureSettings,
     pub transfers: crate::transfers::Transfers,
+    pub upstream: crate::upstream::Upstreams,
 }
 
 impl AppState {
@@ -88,6 +91,7 @@ impl AppState {
             subjects: Arc::new(RwLock::new(services.subjects)),
             disclosure: Arc::new(services.disclosure),
             transfers: Arc::new(services.transfers),
+            upstream: Arc::new(services.upstream),
             keys: Arc::default(),
         }
     }

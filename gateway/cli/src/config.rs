@@ -36,6 +36,9 @@ pub struct GatewayConfig {
     pub break_glass: BreakGlassConfig,
     pub log: LogConfig,
     pub transfers: TransfersConfig,
+    /// Exchanges answered by a partner's own HTTPS service (`[[upstream]]` tables).
+    #[serde(default)]
+    pub upstream: Vec<gateway_api::upstream::ProviderSettings>,
 }
 
 /// Cross-border transfers: the neighbouring authorities' gateways this one sends to, and
@@ -170,6 +173,7 @@ impl GatewayConfig {
                 max_backoff_secs: 300,
                 peers: Vec::new(),
             },
+            upstream: Vec::new(),
         }
     }
 
@@ -225,6 +229,12 @@ impl GatewayConfig {
             crash,
             ..gateway_api::transfers::TransferSettings::default()
         })
+    }
+
+    pub fn upstream_settings(&self) -> gateway_api::upstream::UpstreamSettings {
+        gateway_api::upstream::UpstreamSettings {
+            providers: self.upstream.clone(),
+        }
     }
 
     pub fn load(cli: &Cli) -> anyhow::Result<Self> {

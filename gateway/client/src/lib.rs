@@ -109,7 +109,11 @@ impl ClientIdentity {
         // The connection's own error (e.g. the TLS alert of a refused certificate) is kept
         // by the driver task, and read when a send finds the connection gone.
         let driver = tokio::spawn(conn);
-        Ok(Connection { sender, driver })
+        Ok(Connection {
+            sender,
+            driver,
+            host: "localhost".to_owned(),
+        })
     }
 }
 
@@ -135,6 +139,9 @@ fn failure(err: hyper::Error) -> ClientError {
 pub struct Connection {
     sender: http1::SendRequest<Full<Bytes>>,
     driver: tokio::task::JoinHandle<Result<(), hyper::Error>>,
+    /// The `Host` header: `localhost` unless set (a gateway on loopback); a call to a
+    /// virtual-hosted service must name it.
+    host: String,
 }
 
 impl Drop for Connection {
@@ -189,7 +196,7 @@ impl Connection {
         let mut builder = Request::builder()
             .method(method)
             .uri(path)
-            .header(http::header::HOST, "localhost");
+            .header(http::header::HOST, self.host.as_str());
         if let Some(token) = token {
             builder = builder.header(http::header::AUTHORIZATION, format!("Bearer {token}"));
         }
@@ -240,6 +247,11 @@ impl Connection {
 
     pub async fn get(&mut self, path: &str, token: Option<&str>) -> Result<Response, ClientError> {
         self.send(Method::GET, path, token, None).await
+    }
+
+    /// Sets the `Host` header of later requests (e.g. `provider.example:9555`).
+    pub fn set_host(&mut self, host: &str) {
+        host.clone_into(&mut self.host);
     }
 
     /// Whether the connection is still usable.

@@ -31,6 +31,9 @@ pub enum NotApplicable {
     NotACareLeaver,
     #[error("the answer could not be built")]
     Unshapeable,
+    /// An upstream provider answered that it has no answer for this young person.
+    #[error("the provider has no answer for the young person")]
+    NoAnswer,
 }
 
 impl Exchange {
@@ -103,7 +106,7 @@ impl Exchange {
     }
 
     /// The fields that carry the activity code itself (as NCCIS or SSDA903 code).
-    fn code_fields(self) -> &'static [&'static str] {
+    pub(crate) fn code_fields(self) -> &'static [&'static str] {
         match self {
             Exchange::EetStatus => &["activity_code"],
             Exchange::BenefitRegistration => &["current_activity"],
@@ -123,23 +126,20 @@ impl Exchange {
         windows: &CurrencyWindows,
         today: Date,
     ) -> Option<&'static str> {
-        use gateway_domain::{ActivityCode, Ssda903Activity};
         let code = person
             .current_currency(windows, today)
             .and_then(|c| c.reported_code())?;
         match self {
-            Exchange::EetStatus | Exchange::BenefitRegistration => match code {
-                ActivityCode::Illness => Some("health"),
-                ActivityCode::Pregnancy => Some("pregnancy"),
-                _ => None,
-            },
-            Exchange::CareLeaverStatus => match gateway_adapters::ssda903::activ_for(code) {
-                Some(Ssda903Activity::NeetIllnessOrDisability) => Some("health"),
-                Some(Ssda903Activity::NeetPregnancyOrParenting) => Some("pregnancy"),
-                _ => None,
-            },
+            Exchange::EetStatus | Exchange::BenefitRegistration => nccis_special(code),
+            Exchange::CareLeaverStatus => {
+                gateway_adapters::ssda903::activ_for(code).and_then(activ_special)
+            }
         }
     }
+
+    /// Every special category an answer of this exchange can reveal through its code field
+    /// (see [`Exchange::special_category`]).
+    pub const SPECIAL_CATEGORIES: &'static [&'static str] = &["health", "pregnancy"];
 
     /// Keeps the fields whose category is permitted; drops everything else. `special` is
     /// what [`Exchange::special_category`] said about this answer.
@@ -160,6 +160,26 @@ impl Exchange {
                 category.is_some_and(|c| permitted.contains(&c))
             })
             .collect()
+    }
+}
+
+/// The special category an NCCIS activity code reveals.
+pub(crate) fn nccis_special(code: gateway_domain::ActivityCode) -> Option<&'static str> {
+    use gateway_domain::ActivityCode;
+    match code {
+        ActivityCode::Illness => Some("health"),
+        ActivityCode::Pregnancy => Some("pregnancy"),
+        _ => None,
+    }
+}
+
+/// The special category an SSDA903 ACTIV code reveals.
+pub(crate) fn activ_special(activ: gateway_domain::Ssda903Activity) -> Option<&'static str> {
+    use gateway_domain::Ssda903Activity;
+    match activ {
+        Ssda903Activity::NeetIllnessOrDisability => Some("health"),
+        Ssda903Activity::NeetPregnancyOrParenting => Some("pregnancy"),
+        _ => None,
     }
 }
 

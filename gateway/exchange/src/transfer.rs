@@ -150,14 +150,14 @@ impl TransferRecord {
             given_name: has("identity").then(|| person.given_name.clone()),
             middle_name: person.middle_name.clone().filter(|_| has("identity")),
             family_name: has("identity").then(|| person.family_name.clone()),
-            date_of_birth: has("identity").then(|| person.date_of_birth),
+            date_of_birth: has("identity").then_some(person.date_of_birth),
             address: has("identity").then(|| person.address.clone()),
             source_ccis_id: has("identifiers").then(|| person.ccis_id.clone()),
             upn: person.upn.clone().filter(|_| has("identifiers")),
             uln: person.uln.clone().filter(|_| has("identifiers")),
             nino: person.nino.clone().filter(|_| has("identifiers")),
             nhs_number: person.nhs_number.clone().filter(|_| has("identifiers")),
-            gender: has("demographics").then(|| person.gender),
+            gender: has("demographics").then_some(person.gender),
             la_at_year_11: person.la_at_year_11.clone().filter(|_| has("demographics")),
             educated_la: person.educated_la.clone().filter(|_| has("demographics")),
             establishment_number: person
@@ -172,9 +172,9 @@ impl TransferRecord {
                 .clone()
                 .filter(|_| has("registration")),
             care: person.care.clone().filter(|_| has("care_status")),
-            send: has("send").then(|| person.send),
+            send: has("send").then_some(person.send),
             characteristics,
-            yot_supervised: has("characteristics").then(|| person.yot_supervised),
+            yot_supervised: has("characteristics").then_some(person.yot_supervised),
             level_of_need: person.level_of_need.filter(|_| has("level_of_need")),
         }
     }

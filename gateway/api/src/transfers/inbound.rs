@@ -174,7 +174,8 @@ async fn receive(
             index
         }
     };
-    let ack = acknowledgement(&stored, envelope, log_index)?;
+    let ack = acknowledgement(&stored, envelope, log_index)
+        .map_err(|e| internal(e, "time not formattable"))?;
     let document = state
         .documents
         .sign(&ack)
@@ -205,16 +206,13 @@ fn acknowledgement(
     stored: &InboundTransfer,
     envelope: &TransferEnvelope,
     log_index: u64,
-) -> Result<TransferAck, Response> {
+) -> Result<TransferAck, time::error::Format> {
     Ok(TransferAck {
         transfer_id: stored.id,
         from_la: envelope.from_la.to_string(),
         to_la: envelope.to_la.to_string(),
         payload_sha256: stored.payload_sha256.clone(),
-        received_at: stored
-            .received_at
-            .format(&Rfc3339)
-            .map_err(|e| internal(e, "time not formattable"))?,
+        received_at: stored.received_at.format(&Rfc3339)?,
         log_index,
     })
 }

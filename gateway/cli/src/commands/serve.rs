@@ -42,6 +42,7 @@ pub async fn run(mut config: GatewayConfig, args: ServeArgs) -> anyhow::Result<(
         disclosure: config.disclosure_settings(),
         log: config.log_settings(),
         transfers: config.transfer_settings()?,
+        upstream: config.upstream_settings(),
     };
     let mut server = start(settings, store).await?;
     let trigger = server.take_shutdown_trigger();

@@ -122,6 +122,7 @@ pub async fn start_medway(dir: &Path, policy_dir: &Path) -> anyhow::Result<Medwa
         },
         log: gateway_disclosure::LogSettings::default(),
         transfers: gateway_api::transfers::TransferSettings::default(),
+        upstream: gateway_api::upstream::UpstreamSettings::default(),
     };
     let server = start(settings, store.clone()).await?;
     let peer = PeerSettings {

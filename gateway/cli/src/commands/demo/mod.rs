@@ -96,6 +96,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             peers: vec![medway.peer.clone()],
             ..gateway_api::transfers::TransferSettings::default()
         },
+        upstream: gateway_api::upstream::UpstreamSettings::default(),
     };
     let server = start(settings, store.clone()).await?;
     println!(
