@@ -147,6 +147,14 @@ fn cases() -> Vec<Case> {
             R::LapsedNotDue,
             vec![e(LAPSED_N, "<CurrencyLapsed>Y</CurrencyLapsed>")],
         ),
+        // CurrencyLapsed Y with no DueToLapseDate at all: nothing says it is due.
+        (
+            R::LapsedNotDue,
+            vec![
+                e("<DueToLapseDate>2026-01-10</DueToLapseDate>", ""),
+                e(LAPSED_N, "<CurrencyLapsed>Y</CurrencyLapsed>"),
+            ],
+        ),
         (
             R::DueNotLapsed,
             vec![e(

@@ -104,6 +104,17 @@ async fn young_people_upsert_counts_and_read_back(backend: Backend) {
             .unwrap()
             .is_none()
     );
+    // Several at once: the stored ones among the ids, an unknown id skipped.
+    let mut some = store
+        .young_people_by_id(&[
+            extra.ccis_id.clone(),
+            CcisId::from_parts(999, 1).unwrap(),
+            people[1_234].ccis_id.clone(),
+        ])
+        .await
+        .unwrap();
+    some.sort_by(|a, b| a.ccis_id.cmp(&b.ccis_id));
+    assert!(some == vec![people[1_234].clone(), extra.clone()]);
 
     let mut expected = people.clone();
     expected.sort_by(|a, b| a.ccis_id.cmp(&b.ccis_id));

@@ -116,7 +116,10 @@ async fn pair(backend: Backend, exporter_crash: CrashPoint, importer_crash: Cras
         server_ca: importer.pki.path("ca.pem"),
         client_cert: write("kent-gateway.pem", &kent_gateway.cert.cert_pem),
         client_key: write("kent-gateway.key.pem", &kent_gateway.cert.key_pem),
-        token_key: write("kent-gateway.token.pem", &kent_gateway.token_key.private_pem),
+        token_key: write(
+            "kent-gateway.token.pem",
+            &kent_gateway.token_key.private_pem,
+        ),
         token_issuer: kent_gateway.issuer.clone(),
         token_algorithm: "ES256".into(),
         token_audience: AUDIENCE.into(),
@@ -276,7 +279,13 @@ impl Pair {
         // The acknowledgement verifies with only Medway's public key, and is for these bytes.
         let document: SignedDocument =
             serde_json::from_str(outbound.ack.as_deref().unwrap()).unwrap();
-        let medway_key = self.importer.server.state().log.verifier().public_key_bytes();
+        let medway_key = self
+            .importer
+            .server
+            .state()
+            .log
+            .verifier()
+            .public_key_bytes();
         assert!(verify_document(&document, &medway_key));
         let ack: TransferAck = serde_json::from_str(&document.payload).unwrap();
         assert_eq!(ack.transfer_id, id);
@@ -372,12 +381,21 @@ async fn transfer_arrives_once_with_a_signed_acknowledgement(backend: Backend) {
     let body = response.json();
     let id: Uuid = body["transfer_id"].as_str().unwrap().parse().unwrap();
     assert_eq!(body["to_la"], "887");
-    assert!(body["log_index"].is_u64(), "logged before the answer: {body}");
+    assert!(
+        body["log_index"].is_u64(),
+        "logged before the answer: {body}"
+    );
     pair.wait_acknowledged(id).await;
     pair.assert_settled(id).await;
 
     // The record travelled with its identifiers, and no special category without consent.
-    let inbound = pair.importer.store.inbound_transfer(id).await.unwrap().unwrap();
+    let inbound = pair
+        .importer
+        .store
+        .inbound_transfer(id)
+        .await
+        .unwrap()
+        .unwrap();
     let record = record_of(&inbound.payload);
     assert_eq!(record["upn"], pair.person.upn.as_ref().unwrap().as_str());
     assert_eq!(record["family_name"], pair.person.family_name.as_str());
@@ -420,12 +438,24 @@ async fn objection_limits_the_transfer_to_name_address_and_date_of_birth(backend
     assert_eq!(response.json()["released"], json!(["identity"]));
     pair.wait_acknowledged(id).await;
     pair.assert_settled(id).await;
-    let inbound = pair.importer.store.inbound_transfer(id).await.unwrap().unwrap();
+    let inbound = pair
+        .importer
+        .store
+        .inbound_transfer(id)
+        .await
+        .unwrap()
+        .unwrap();
     let record = record_of(&inbound.payload);
     for key in record.as_object().unwrap().keys() {
         assert!(
-            ["given_name", "middle_name", "family_name", "date_of_birth", "address"]
-                .contains(&key.as_str()),
+            [
+                "given_name",
+                "middle_name",
+                "family_name",
+                "date_of_birth",
+                "address"
+            ]
+            .contains(&key.as_str()),
             "{key} crossed the border despite the objection"
         );
     }
@@ -440,7 +470,13 @@ async fn a_network_cut_delays_the_transfer_and_loses_nothing(backend: Backend) {
     let id = pair.transfer_id().await;
     // Retried with backoff while the network is down; nothing arrives, nothing changes.
     for _ in 0..100 {
-        let t = pair.exporter.store.outbound_transfer(id).await.unwrap().unwrap();
+        let t = pair
+            .exporter
+            .store
+            .outbound_transfer(id)
+            .await
+            .unwrap()
+            .unwrap();
         if t.attempts >= 3 {
             break;
         }
@@ -451,10 +487,19 @@ async fn a_network_cut_delays_the_transfer_and_loses_nothing(backend: Backend) {
     assert!(status["attempts"].as_u64().unwrap() >= 3, "{status}");
     assert!(status["last_error"].is_string(), "{status}");
     assert!(
-        !status.to_string().contains(pair.person.family_name.as_str()),
+        !status
+            .to_string()
+            .contains(pair.person.family_name.as_str()),
         "no personal data in the status"
     );
-    assert!(pair.importer.store.inbound_transfer(id).await.unwrap().is_none());
+    assert!(
+        pair.importer
+            .store
+            .inbound_transfer(id)
+            .await
+            .unwrap()
+            .is_none()
+    );
     let record = pair
         .exporter
         .store
@@ -501,7 +546,12 @@ async fn killed_at(point: &str, side: Side) {
         });
         tokio::spawn(async move {
             let _ = conn
-                .send(Method::POST, "/v1/transfers/outbound", Some(&token), Some(&body))
+                .send(
+                    Method::POST,
+                    "/v1/transfers/outbound",
+                    Some(&token),
+                    Some(&body),
+                )
                 .await;
         })
     };

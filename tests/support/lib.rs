@@ -273,7 +273,9 @@ impl TestApp {
     /// Kills the gateway as `kill -9` would (nothing in flight is finished) and starts a new
     /// one on the same PKI, keys and database with `settings`.
     pub async fn kill_and_restart(self, settings: ServerSettings) -> TestApp {
-        let TestApp { server, pki, db, .. } = self;
+        let TestApp {
+            server, pki, db, ..
+        } = self;
         server.abort();
         spawn_on(pki, db, settings).await.unwrap()
     }

@@ -48,7 +48,10 @@ pub fn router(state: AppState) -> Router {
             "/v1/transfers/outbound",
             post(transfers::outbound::start_transfer),
         )
-        .route("/v1/transfers/{id}", get(transfers::status::transfer_status))
+        .route(
+            "/v1/transfers/{id}",
+            get(transfers::status::transfer_status),
+        )
         .route("/v1/alerts", get(oversight::alerts))
         .route("/v1/alerts/{id}/review", post(oversight::review_alert))
         .route("/v1/log/tree-head", get(oversight::tree_head))

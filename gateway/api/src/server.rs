@@ -190,13 +190,34 @@ impl RunningServer {
     /// Rebuilds the subject index from the stored records (after a bulk load or import by
     /// another process), and swaps it in.
     pub async fn reload_subjects(&self) -> Result<usize, StartError> {
-        let index = load_subject_index(self.state.store.as_ref()).await?;
-        let len = index.len();
-        match self.state.subjects.write() {
-            Ok(mut guard) => *guard = index,
-            Err(poisoned) => *poisoned.into_inner() = index,
+        reload_subject_index(&self.state).await
+    }
+
+    /// Rebuilds the subject index on every SIGHUP (Unix), as `gateway import` tells the
+    /// operator to do, until the server stops. The TLS watcher also reloads on SIGHUP;
+    /// each signal listener is woken, so one signal does both.
+    pub fn reload_subjects_on_hangup(&mut self) {
+        #[cfg(unix)]
+        {
+            let Ok(mut hangup) =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+            else {
+                tracing::warn!("cannot listen for SIGHUP: the subject index reloads at restart");
+                return;
+            };
+            let state = self.state.clone();
+            self.background.push(tokio::spawn(async move {
+                while hangup.recv().await.is_some() {
+                    match reload_subject_index(&state).await {
+                        Ok(n) => tracing::info!(young_people = n, "SIGHUP: subject index rebuilt"),
+                        // The previous index stays in use.
+                        Err(err) => {
+                            tracing::error!(error = %err, "SIGHUP: subject index not rebuilt")
+                        }
+                    }
+                }
+            }));
         }
-        Ok(len)
     }
 
     /// The server's shared state (for tests and embedding).
@@ -208,6 +229,18 @@ impl RunningServer {
     pub fn take_shutdown_trigger(&mut self) -> Option<oneshot::Sender<()>> {
         self.shutdown.take()
     }
+}
+
+/// Builds a fresh index, then swaps it in: requests keep matching against the old one
+/// meanwhile.
+async fn reload_subject_index(state: &AppState) -> Result<usize, StartError> {
+    let index = load_subject_index(state.store.as_ref()).await?;
+    let len = index.len();
+    match state.subjects.write() {
+        Ok(mut guard) => *guard = index,
+        Err(poisoned) => *poisoned.into_inner() = index,
+    }
+    Ok(len)
 }
 
 /// The matching index over every stored record.

@@ -55,6 +55,84 @@ pub enum Command {
     /// Audit the disclosure log: verify it, prove entries, export it.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Bulk-load young people's records from a partner format.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Write a return in a partner format.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Development tool: generate synthetic test and benchmark files.
+    #[command(subcommand)]
+    Synth(SynthCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Stream an NCCIS XML return into the store: checks every record against the NCCIS
+    /// checker rules, stores the accepted ones (new ones inserted, changed ones updated,
+    /// identical ones left alone, so a re-run changes nothing) and writes a report of the
+    /// rejected ones. Exits 0 when the file was read to its end, rejects or not.
+    Nccis(ImportNccisArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportNccisArgs {
+    /// The NCCIS XML file.
+    pub file: PathBuf,
+    /// Where to write the reject report (JSON Lines: record index, byte offset, field and
+    /// rule of each rejected record; no personal data). Default: FILE.rejects.jsonl.
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+    /// Print the summary as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Write the monthly NCCIS return of the lead-LA cohort (records whose lead LA is
+    /// `authority.la_code`), with `authority.database_id` as DatabaseID.
+    Nccis(ExportNccisArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportNccisArgs {
+    /// Last day of the period the return covers (YYYY-MM-DD).
+    #[arg(long)]
+    pub period_end: String,
+    /// DateOfSend in the header (YYYY-MM-DD); default today.
+    #[arg(long)]
+    pub date_of_send: Option<String>,
+    /// Write here instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Only each young person's current activity (the DfE 2015 XSD allows one `Cohort`).
+    /// Without it the whole activity history is written, so the file re-imports unchanged.
+    #[arg(long)]
+    pub current_activity_only: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SynthCommand {
+    /// A synthetic NCCIS return of COUNT young people who all pass the checker rules
+    /// (lead LA `authority.la_code`, DatabaseID `authority.database_id`).
+    Nccis(SynthNccisArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SynthNccisArgs {
+    /// Records to write.
+    #[arg(long)]
+    pub count: usize,
+    /// Seed of the synthetic cohort (the same seed gives the same file).
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// PeriodEnd of the return, also the day the cohort's ages and dates are relative to
+    /// (YYYY-MM-DD); default the last day of the previous month.
+    #[arg(long)]
+    pub period_end: Option<String>,
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

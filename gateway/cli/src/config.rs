@@ -82,6 +82,9 @@ pub struct AuthorityConfig {
     /// The authority's three-digit LA code; its own `local_authority` partner(s) with this
     /// code are its staff.
     pub la_code: String,
+    /// The NCCIS DatabaseID of this authority's CCIS database: the first three digits of
+    /// its YoungPersonsIDs, written in the header of its NCCIS returns.
+    pub database_id: u16,
     /// Token roles allowed to record consent, objection and competence.
     pub adviser_roles: Vec<String>,
     /// Token role of the data protection officer.
@@ -155,6 +158,9 @@ impl GatewayConfig {
             keys_dir: PathBuf::from("data/keys"),
             authority: AuthorityConfig {
                 la_code: "886".into(),
+                // The synthetic cohort numbers its CCIS ids from the LA code, so the demo
+                // data's DatabaseID is the LA's number.
+                database_id: 886,
                 adviser_roles: vec!["adviser".into(), "data_protection_officer".into()],
                 dpo_role: "data_protection_officer".into(),
             },

@@ -4,10 +4,10 @@
 
 pub mod exchanges;
 pub mod facts;
-pub mod transfer;
 pub mod provided;
+pub mod transfer;
 
 pub use exchanges::{Exchange, NotApplicable};
-pub use transfer::{TransferEnvelope, TransferRecord};
 pub use facts::{PersonFacts, Recorded, agreement_facts, person_facts};
 pub use provided::{BadAnswer, ProvidedAnswer};
+pub use transfer::{TransferEnvelope, TransferRecord};

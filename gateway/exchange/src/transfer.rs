@@ -14,9 +14,9 @@
 //! says which categories were withheld.
 
 use gateway_domain::{
-    Activity, ActivityCode, Address, BenefitRegistration, CareLeaverStatus, CcisId,
-    Characteristic, EstablishmentNumber, Gender, LaCode, LevelOfNeed, NhsNumber, Nino,
-    SenProvision, Ukprn, Uln, Upn, YoungPerson,
+    Activity, ActivityCode, Address, BenefitRegistration, CareLeaverStatus, CcisId, Characteristic,
+    EstablishmentNumber, Gender, LaCode, LevelOfNeed, NhsNumber, Nino, SenProvision, Ukprn, Uln,
+    Upn, YoungPerson,
 };
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -272,8 +272,14 @@ mod tests {
             let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
             for key in keys {
                 assert!(
-                    ["given_name", "middle_name", "family_name", "date_of_birth", "address"]
-                        .contains(&key.as_str()),
+                    [
+                        "given_name",
+                        "middle_name",
+                        "family_name",
+                        "date_of_birth",
+                        "address"
+                    ]
+                    .contains(&key.as_str()),
                     "{key} left with identity only"
                 );
             }
@@ -297,17 +303,36 @@ mod tests {
         let mut seen_special = false;
         for person in people() {
             let record = TransferRecord::minimised(&person, &ordinary);
-            assert!(record.activities.iter().all(|a| !a.code.is_special_category()));
-            assert!(record.characteristics.iter().all(|c| !c.is_special_category()));
+            assert!(
+                record
+                    .activities
+                    .iter()
+                    .all(|a| !a.code.is_special_category())
+            );
+            assert!(
+                record
+                    .characteristics
+                    .iter()
+                    .all(|c| !c.is_special_category())
+            );
             assert!(record.ethnicity.is_none());
-            seen_special |= person.characteristics.iter().any(|c| c.is_special_category())
-                || person.activities.iter().any(|a| a.code.is_special_category());
+            seen_special |= person
+                .characteristics
+                .iter()
+                .any(|c| c.is_special_category())
+                || person
+                    .activities
+                    .iter()
+                    .any(|a| a.code.is_special_category());
             let present = record.categories_present();
             for c in present {
                 assert!(ordinary.contains(&c), "{c} present though withheld");
             }
         }
-        assert!(seen_special, "the cohort has special-category data to withhold");
+        assert!(
+            seen_special,
+            "the cohort has special-category data to withhold"
+        );
     }
 
     #[test]

@@ -51,7 +51,9 @@ pub enum Backend {
 /// Everything the gateway keeps, behind one interface with a SQLite and a PostgreSQL
 /// implementation. Both pass the same test suite.
 #[async_trait]
-pub trait Store: SubjectStore + LogStore + TransferStore + Send + Sync + std::fmt::Debug + 'static {
+pub trait Store:
+    SubjectStore + LogStore + TransferStore + Send + Sync + std::fmt::Debug + 'static
+{
     fn backend(&self) -> Backend;
 
     /// A cheap round trip, for readiness checks.

@@ -231,6 +231,8 @@ pub trait SubjectStore: Send + Sync {
         records: &[YoungPerson],
     ) -> Result<UpsertCounts, StoreError>;
     async fn young_person(&self, id: &CcisId) -> Result<Option<YoungPerson>, StoreError>;
+    /// The stored records among `ids` (in no particular order; unknown ids are skipped).
+    async fn young_people_by_id(&self, ids: &[CcisId]) -> Result<Vec<YoungPerson>, StoreError>;
     /// Every record, ordered by CCIS id (the matching index is built from it at start).
     async fn young_people(&self) -> Result<Vec<YoungPerson>, StoreError>;
     async fn count_young_people(&self) -> Result<u64, StoreError>;

@@ -102,7 +102,11 @@ async fn receive(
     if envelope.to_la.as_str() != state.disclosure.home_la_code {
         return Err(invalid("to_la is not this authority"));
     }
-    if envelope.released.iter().any(|c| envelope.withheld.contains(c)) {
+    if envelope
+        .released
+        .iter()
+        .any(|c| envelope.withheld.contains(c))
+    {
         return Err(invalid("a category is both released and withheld"));
     }
     let present = envelope.record.categories_present();
@@ -110,12 +114,14 @@ async fn receive(
         .iter()
         .any(|c| !envelope.released.iter().any(|r| r == c))
     {
-        return Err(invalid("the record holds a category not listed as released"));
+        return Err(invalid(
+            "the record holds a category not listed as released",
+        ));
     }
 
     let payload_sha256 = sha256_hex(&body.bytes);
-    let payload = String::from_utf8(body.bytes.to_vec())
-        .map_err(|_| invalid("the body is not UTF-8"))?;
+    let payload =
+        String::from_utf8(body.bytes.to_vec()).map_err(|_| invalid("the body is not UTF-8"))?;
     let received = state
         .store
         .receive_inbound_transfer(&NewInboundTransfer {
@@ -146,7 +152,8 @@ async fn receive(
     let log_index = match stored.log_index {
         Some(index) => index,
         None => {
-            let mut entry = caller.log_entry(stored.received_at, Event::Transfer, Outcome::Recorded);
+            let mut entry =
+                caller.log_entry(stored.received_at, Event::Transfer, Outcome::Recorded);
             entry.purpose = Some(TRANSFER_PURPOSE.into());
             entry.exchange = Some(TRANSFER_EXCHANGE.into());
             entry.subject = Some(inbound_subject(state, envelope));

@@ -37,13 +37,19 @@ pub struct TransferStatus {
     pub attempts: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
     #[schema(value_type = Option<String>)]
     pub next_attempt_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String)]
     pub created_at: OffsetDateTime,
-    #[serde(skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
     #[schema(value_type = Option<String>)]
     pub finished_at: Option<OffsetDateTime>,
     /// The importer's signed acknowledgement (outbound, once acknowledged).
@@ -82,7 +88,13 @@ async fn status(state: &AppState, caller: &Caller, id: &str) -> Result<TransferS
         Problem::unavailable("transfer store unavailable")
     };
     let home = state.is_home_staff(&caller.partner);
-    if home && let Some(t) = state.store.outbound_transfer(id).await.map_err(unavailable)? {
+    if home
+        && let Some(t) = state
+            .store
+            .outbound_transfer(id)
+            .await
+            .map_err(unavailable)?
+    {
         return Ok(TransferStatus {
             transfer_id: t.id,
             direction: "outbound".into(),
@@ -101,7 +113,11 @@ async fn status(state: &AppState, caller: &Caller, id: &str) -> Result<TransferS
             acknowledgement: t.ack.and_then(|a| serde_json::from_str(&a).ok()),
         });
     }
-    let inbound = state.store.inbound_transfer(id).await.map_err(unavailable)?;
+    let inbound = state
+        .store
+        .inbound_transfer(id)
+        .await
+        .map_err(unavailable)?;
     match inbound {
         Some(t) if home || t.source == caller.partner.id => {
             let envelope: TransferEnvelope =

@@ -168,8 +168,7 @@ fn backoff(state: &AppState, attempts: u64) -> Duration {
         .saturating_mul(2u32.saturating_pow(exp))
         .min(settings.max_backoff);
     let mut byte = [0u8; 1];
-    let jitter = match ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut byte)
-    {
+    let jitter = match ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut byte) {
         Ok(()) => 0.8 + 0.4 * f64::from(byte[0]) / 255.0,
         Err(_) => 1.0,
     };

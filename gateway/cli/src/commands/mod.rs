@@ -4,6 +4,8 @@ mod agreements;
 mod audit;
 mod certs;
 mod demo;
+mod export;
+mod import;
 pub(crate) mod partners;
 mod serve;
 mod token;
@@ -13,7 +15,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use gateway_store::Store;
 
-use crate::cli::{Cli, Command, PolicyCommand};
+use crate::cli::{Cli, Command, ExportCommand, ImportCommand, PolicyCommand, SynthCommand};
 use crate::config::{GatewayConfig, prepare_database_dir};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -34,6 +36,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Token(cmd) => token::run(&config, cmd),
         Command::Policy(PolicyCommand::Test { dir }) => policy_test(&dir),
         Command::Audit(cmd) => audit::run(&config, cmd).await,
+        Command::Import(ImportCommand::Nccis(args)) => {
+            import::nccis(open_store(&config).await?, args).await
+        }
+        Command::Export(ExportCommand::Nccis(args)) => {
+            export::nccis(open_store(&config).await?, &config, args).await
+        }
+        Command::Synth(SynthCommand::Nccis(args)) => export::synth(&config, args),
     }
 }
 

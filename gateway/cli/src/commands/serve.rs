@@ -45,6 +45,8 @@ pub async fn run(mut config: GatewayConfig, args: ServeArgs) -> anyhow::Result<(
         upstream: config.upstream_settings(),
     };
     let mut server = start(settings, store).await?;
+    // `gateway import` writes records this process has not indexed; SIGHUP picks them up.
+    server.reload_subjects_on_hangup();
     let trigger = server.take_shutdown_trigger();
     tokio::spawn(async move {
         shutdown_signal().await;

@@ -89,6 +89,17 @@ impl SubjectStore for SqliteStore {
         record.as_deref().map(parse_record).transpose()
     }
 
+    async fn young_people_by_id(&self, ids: &[CcisId]) -> Result<Vec<YoungPerson>, StoreError> {
+        let ids: Vec<&str> = ids.iter().map(CcisId::as_str).collect();
+        let records: Vec<String> = sqlx::query_scalar(
+            "SELECT record FROM young_people WHERE ccis_id IN (SELECT value FROM json_each($1))",
+        )
+        .bind(Json(&ids))
+        .fetch_all(&self.pool)
+        .await?;
+        records.iter().map(|r| parse_record(r)).collect()
+    }
+
     async fn young_people(&self) -> Result<Vec<YoungPerson>, StoreError> {
         let records: Vec<String> =
             sqlx::query_scalar("SELECT record FROM young_people ORDER BY ccis_id")

@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 use crate::StoreError;
 use crate::rows_transfers::{
-    InboundRow, OutboundRow, db_index, inbound_columns, mark_transferred, millis,
-    outbound_columns, uuid_text,
+    InboundRow, OutboundRow, db_index, inbound_columns, mark_transferred, millis, outbound_columns,
+    uuid_text,
 };
 use crate::transfers::*;
 
@@ -176,14 +176,12 @@ impl TransferStore for SqliteStore {
                 .fetch_optional(&mut *tx)
                 .await?;
         if let Some(stored) = stored {
-            sqlx::query(
-                "UPDATE young_people SET record = $1, updated_at = $2 WHERE ccis_id = $3",
-            )
-            .bind(mark_transferred(&stored, &destination)?)
-            .bind(crate::rows_subjects::sqlite_time(at)?)
-            .bind(&subject)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query("UPDATE young_people SET record = $1, updated_at = $2 WHERE ccis_id = $3")
+                .bind(mark_transferred(&stored, &destination)?)
+                .bind(crate::rows_subjects::sqlite_time(at)?)
+                .bind(&subject)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(true)

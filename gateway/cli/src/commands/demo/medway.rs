@@ -54,14 +54,14 @@ pub async fn start_medway(dir: &Path, policy_dir: &Path) -> anyhow::Result<Medwa
     write_private(&dir.join("server.key.pem"), &server_cert.key_pem)?;
     write_public(&dir.join("kent-gateway.pem"), &kent.cert_pem)?;
     write_private(&dir.join("kent-gateway.key.pem"), &kent.key_pem)?;
-    write_private(&dir.join("kent-gateway.token.key.pem"), &token_key.private_pem)?;
+    write_private(
+        &dir.join("kent-gateway.token.key.pem"),
+        &token_key.private_pem,
+    )?;
 
-    let store = gateway_store::connect(&format!(
-        "sqlite://{}",
-        dir.join("gateway.db").display()
-    ))
-    .await
-    .context("cannot create Medway's database")?;
+    let store = gateway_store::connect(&format!("sqlite://{}", dir.join("gateway.db").display()))
+        .await
+        .context("cannot create Medway's database")?;
     store
         .add_partner(&NewPartner {
             id: PartnerId::parse(KENT_GATEWAY)?,
@@ -167,7 +167,9 @@ pub async fn play_transfer(
         .rev()
         .find(|p| p.cohort_status.is_in_cohort() && p.upn.is_some())
         .context("the cohort has nobody to transfer")?;
-    println!("Kent's adviser: young person F has moved to Medway; send the record (ESA 2008 s.13(2))");
+    println!(
+        "Kent's adviser: young person F has moved to Medway; send the record (ESA 2008 s.13(2))"
+    );
     let kent_ccis = DemoPartner::load(pki, "kent-ccis")?;
     let started = std::time::Instant::now();
     let body = serde_json::json!({
@@ -175,7 +177,13 @@ pub async fn play_transfer(
         "to": "medway-la",
     });
     let queued = kent_ccis
-        .call(kent, adviser, Method::POST, "/v1/transfers/outbound", Some(&body))
+        .call(
+            kent,
+            adviser,
+            Method::POST,
+            "/v1/transfers/outbound",
+            Some(&body),
+        )
         .await?;
     anyhow::ensure!(
         queued.status == 202,
@@ -183,14 +191,19 @@ pub async fn play_transfer(
         queued.status
     );
     let queued = queued.json();
-    let id = queued["transfer_id"].as_str().unwrap_or_default().to_owned();
+    let id = queued["transfer_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     println!("  -> 202 queued, transfer {id}");
     println!("     released  {}", queued["released"]);
     println!("     withheld  {}", queued["withheld"]);
     let path = format!("/v1/transfers/{id}");
     let mut calls = 1;
     let status = loop {
-        let status = kent_ccis.call(kent, adviser, Method::GET, &path, None).await?;
+        let status = kent_ccis
+            .call(kent, adviser, Method::GET, &path, None)
+            .await?;
         calls += 1;
         let status = status.json();
         if status["state"] != "queued" || started.elapsed() > Duration::from_secs(30) {
@@ -212,7 +225,9 @@ pub async fn play_transfer(
         "     Kent log entry {}, Medway log entry {} (signed acknowledgement, key {})",
         status["log_index"],
         serde_json::from_str::<serde_json::Value>(
-            status["acknowledgement"]["payload"].as_str().unwrap_or("{}")
+            status["acknowledgement"]["payload"]
+                .as_str()
+                .unwrap_or("{}")
         )
         .map(|ack| ack["log_index"].clone())
         .unwrap_or_default(),

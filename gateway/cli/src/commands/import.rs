@@ -1,0 +1,307 @@
+//! `gateway import nccis`: an NCCIS return streamed into the store.
+//!
+//! Two threads of work, joined by a bounded channel: a blocking task reads and checks the
+//! file (`NccisReader`), writes the reject report and hands accepted records over in
+//! batches; the async side stores each batch (one transaction per batch). Parsing the next
+//! batch overlaps with storing the previous one, and the channel's bound keeps memory at a
+//! few batches whatever the file's size.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{BufReader, BufWriter, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use gateway_adapters::nccis::NccisReader;
+use gateway_adapters::{CheckerRule, FatalError, Limits, ReadError};
+use gateway_domain::YoungPerson;
+use gateway_store::{Store, UpsertCounts};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use crate::cli::ImportNccisArgs;
+
+/// Records per store transaction: large enough that the commit (an fsync) is paid rarely,
+/// small enough that a batch in flight and one queued stay a few megabytes.
+const BATCH: usize = 5_000;
+/// Batches parsed ahead of the store.
+const QUEUED_BATCHES: usize = 2;
+
+/// What the import did, as printed at the end (`--json` prints this).
+#[derive(Debug, Serialize)]
+pub struct ImportSummary {
+    pub records_read: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    /// Records that broke each rule, by rule code. A record that broke several rules counts
+    /// once under each.
+    pub rejected_by_rule: BTreeMap<&'static str, u64>,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub elapsed_seconds: f64,
+    pub records_per_second: f64,
+    /// The reject report (absent when the file's header could not be read).
+    pub rejects_report: Option<PathBuf>,
+    /// Whether the file was read to its end.
+    pub completed: bool,
+    /// Why reading stopped early: position and kind, never a value from the file.
+    pub fatal: Option<FatalError>,
+}
+
+/// What the reading side hands back when it is done.
+struct ReadOutcome {
+    records: u64,
+    accepted: u64,
+    rejected: u64,
+    by_rule: BTreeMap<CheckerRule, u64>,
+    fatal: Option<FatalError>,
+}
+
+pub async fn nccis(store: Arc<dyn Store>, args: ImportNccisArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let file =
+        File::open(&args.file).with_context(|| format!("cannot open {}", args.file.display()))?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let progress = progress_bar(len);
+    let input = BufReader::with_capacity(
+        256 * 1024,
+        Counting {
+            inner: file,
+            progress: progress.clone(),
+        },
+    );
+    let reader = match NccisReader::new(input, Limits::default()) {
+        Ok(reader) => reader,
+        Err(fatal) => {
+            progress.finish_and_clear();
+            // Nothing was read, nothing is written: no report either.
+            anyhow::bail!(
+                "{} is not a readable NCCIS return ({fatal}); nothing was imported",
+                args.file.display()
+            );
+        }
+    };
+    let rejects_path = args
+        .rejects
+        .clone()
+        .unwrap_or_else(|| default_rejects_path(&args.file));
+    let rejects = File::create(&rejects_path)
+        .with_context(|| format!("cannot create {}", rejects_path.display()))?;
+
+    let (tx, mut rx) = mpsc::channel::<Vec<YoungPerson>>(QUEUED_BATCHES);
+    let reading = tokio::task::spawn_blocking(move || read_all(reader, rejects, tx));
+
+    let mut counts = UpsertCounts::default();
+    while let Some(batch) = rx.recv().await {
+        let batch = keep_uncarried_fields(store.as_ref(), batch).await?;
+        let done = store
+            .upsert_young_people(&batch)
+            .await
+            .context("storing a batch of records")?;
+        counts.inserted += done.inserted;
+        counts.updated += done.updated;
+        counts.unchanged += done.unchanged;
+        progress.set_message(format!(
+            "{} records stored",
+            counts.inserted + counts.updated + counts.unchanged
+        ));
+    }
+    // The channel closes when the reader is done (or failed): everything it sent is stored.
+    let outcome = reading.await.context("the reading task failed")??;
+    progress.finish_and_clear();
+
+    let elapsed = started.elapsed().as_secs_f64();
+    let summary = ImportSummary {
+        records_read: outcome.records,
+        accepted: outcome.accepted,
+        rejected: outcome.rejected,
+        rejected_by_rule: outcome
+            .by_rule
+            .iter()
+            .map(|(rule, n)| (rule.code(), *n))
+            .collect(),
+        inserted: counts.inserted,
+        updated: counts.updated,
+        unchanged: counts.unchanged,
+        elapsed_seconds: elapsed,
+        records_per_second: if elapsed > 0.0 {
+            outcome.records as f64 / elapsed
+        } else {
+            0.0
+        },
+        rejects_report: Some(rejects_path),
+        completed: outcome.fatal.is_none(),
+        fatal: outcome.fatal.clone(),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        print_table(&summary, &outcome.by_rule);
+    }
+    if let Some(fatal) = outcome.fatal {
+        anyhow::bail!(
+            "reading {} stopped {fatal}; the {} records accepted before that point are stored, \
+             nothing after it was imported (fix the file and import it again: records already \
+             stored count as unchanged)",
+            args.file.display(),
+            summary.accepted
+        );
+    }
+    let note =
+        "A running gateway matches these records after SIGHUP (`kill -HUP <pid>`) or a restart.";
+    if args.json {
+        eprintln!("{note}");
+    } else {
+        println!("{note}");
+    }
+    Ok(())
+}
+
+/// `FILE.rejects.jsonl` beside the input.
+fn default_rejects_path(file: &Path) -> PathBuf {
+    let mut name = file.file_name().unwrap_or_default().to_os_string();
+    name.push(".rejects.jsonl");
+    file.with_file_name(name)
+}
+
+/// Reads the whole file on a blocking thread: rejects to the report, accepted records to
+/// the channel in batches. Stops at a fatal error after sending what was accepted before it.
+fn read_all<R: std::io::BufRead>(
+    reader: NccisReader<R>,
+    rejects: File,
+    tx: mpsc::Sender<Vec<YoungPerson>>,
+) -> anyhow::Result<ReadOutcome> {
+    let mut report = BufWriter::new(rejects);
+    let mut by_rule: BTreeMap<CheckerRule, u64> = BTreeMap::new();
+    let mut fatal = None;
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut reader = reader;
+    for item in reader.by_ref() {
+        match item {
+            Ok(person) => {
+                batch.push(person);
+                if batch.len() == BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    if tx.blocking_send(full).is_err() {
+                        // The store side failed and stopped listening; its error is reported.
+                        anyhow::bail!("import stopped");
+                    }
+                }
+            }
+            Err(ReadError::Rejected(reject)) => {
+                // The reject carries positions, element names and rule codes only (the
+                // adapters guarantee no input value reaches it).
+                serde_json::to_writer(&mut report, &reject)?;
+                report.write_all(b"\n")?;
+                let mut rules: Vec<CheckerRule> = reject.rules().collect();
+                rules.sort();
+                rules.dedup();
+                for rule in rules {
+                    *by_rule.entry(rule).or_default() += 1;
+                }
+            }
+            Err(ReadError::Fatal(error)) => {
+                fatal = Some(error);
+                break;
+            }
+        }
+    }
+    if !batch.is_empty() && tx.blocking_send(batch).is_err() {
+        anyhow::bail!("import stopped");
+    }
+    report.flush().context("writing the reject report")?;
+    let stats = reader.stats();
+    Ok(ReadOutcome {
+        records: stats.records,
+        accepted: stats.accepted,
+        rejected: stats.rejected,
+        by_rule,
+        fatal,
+    })
+}
+
+/// NCCIS has no field for the NINO, NHS number, benefit registration or care-leaver status
+/// (`gateway_adapters::nccis::carried`): a return says nothing about them, so what the
+/// gateway holds from other sources is kept rather than wiped by every monthly import.
+async fn keep_uncarried_fields(
+    store: &dyn Store,
+    mut batch: Vec<YoungPerson>,
+) -> anyhow::Result<Vec<YoungPerson>> {
+    let ids: Vec<_> = batch.iter().map(|p| p.ccis_id.clone()).collect();
+    let stored: HashMap<_, _> = store
+        .young_people_by_id(&ids)
+        .await
+        .context("reading the stored records")?
+        .into_iter()
+        .map(|p| (p.ccis_id.clone(), p))
+        .collect();
+    for person in &mut batch {
+        if let Some(old) = stored.get(&person.ccis_id) {
+            person.nino.clone_from(&old.nino);
+            person.nhs_number.clone_from(&old.nhs_number);
+            person
+                .benefit_registration
+                .clone_from(&old.benefit_registration);
+            person.care.clone_from(&old.care);
+        }
+    }
+    Ok(batch)
+}
+
+fn progress_bar(len: u64) -> ProgressBar {
+    // Only for a person watching: in CI and logs stderr is not a terminal, and the output
+    // stays clean.
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{bar:40} {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left) {msg}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Counts the bytes read from the file into the progress bar.
+struct Counting {
+    inner: File,
+    progress: ProgressBar,
+}
+
+impl Read for Counting {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.inc(n as u64);
+        Ok(n)
+    }
+}
+
+fn print_table(s: &ImportSummary, by_rule: &BTreeMap<CheckerRule, u64>) {
+    let status = if s.completed {
+        "read to the end"
+    } else {
+        "STOPPED EARLY"
+    };
+    println!("NCCIS import: file {status}");
+    println!("  {:<24} {:>10}", "records read", s.records_read);
+    println!("  {:<24} {:>10}", "accepted", s.accepted);
+    println!("  {:<24} {:>10}", "rejected", s.rejected);
+    for (rule, n) in by_rule {
+        println!("    {:<10} {:>8}  {}", rule.code(), n, rule.description());
+    }
+    println!("  {:<24} {:>10}", "inserted", s.inserted);
+    println!("  {:<24} {:>10}", "updated", s.updated);
+    println!("  {:<24} {:>10}", "unchanged", s.unchanged);
+    println!(
+        "  {:<24} {:>10.2} s ({:.0} records/s)",
+        "elapsed", s.elapsed_seconds, s.records_per_second
+    );
+    if let Some(path) = &s.rejects_report {
+        println!("  reject report: {}", path.display());
+    }
+}
