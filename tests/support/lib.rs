@@ -10,6 +10,7 @@ mod database;
 mod pki;
 mod provider;
 pub mod proxy;
+pub mod transfer_pair;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -76,7 +76,10 @@ impl Drop for Proxy {
 }
 
 async fn link(mut client: TcpStream, target: SocketAddr) {
+    // As any proxy on a request/response path does: no Nagle delay on small writes.
+    let _ = client.set_nodelay(true);
     if let Ok(mut server) = TcpStream::connect(target).await {
+        let _ = server.set_nodelay(true);
         let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
     }
 }

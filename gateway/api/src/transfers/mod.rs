@@ -4,10 +4,11 @@
 //! The exporter's side ([`outbound`]): the authority's own staff ask for a transfer; policy
 //! decides what may leave (an objection limits it to name, address and date of birth); the
 //! minimised record, the exact request bytes and the disclosure log entry are stored in a
-//! durable outbox before anything is sent; the entry is appended to the log; a worker
-//! ([`worker`]) delivers it to the importer's gateway over mutual TLS, retrying with backoff,
-//! and on the importer's signed acknowledgement marks the record CohortStatus `T` with
-//! TransferredToLACode in the same transaction that stores the acknowledgement.
+//! durable outbox before anything is sent; a worker ([`worker`]), holding the row's lease,
+//! appends the entry to the log and then delivers the bytes to the importer's gateway over
+//! mutual TLS, retrying with backoff, and on the importer's signed acknowledgement marks the
+//! record CohortStatus `T` with TransferredToLACode in the same transaction that stores the
+//! acknowledgement.
 //!
 //! The importer's side ([`inbound`]): `POST /v1/transfers` from a neighbouring authority's
 //! gateway with an agreement in force; the delivery is validated, stored once per transfer

@@ -1,5 +1,5 @@
 //! `POST /v1/transfers/outbound`: the authority's own staff send a young person's record to a
-//! neighbouring authority. Decides, minimises and queues; the worker delivers.
+//! neighbouring authority. Decides, minimises and queues; the worker logs and delivers.
 
 use axum::extract::{Extension, State};
 use axum::http::{StatusCode, header};
@@ -50,8 +50,6 @@ pub struct TransferQueued {
     pub released: Vec<String>,
     /// Categories of the whole record that policy withheld.
     pub withheld: Vec<String>,
-    /// This gateway's disclosure log entry for the transfer.
-    pub log_index: Option<u64>,
 }
 
 fn problem(status: StatusCode, code: &'static str, title: &'static str) -> Response {
@@ -70,7 +68,7 @@ fn internal(err: impl std::fmt::Display, what: &'static str) -> Response {
     summary = "Send a young person's record to a neighbouring authority's gateway",
     request_body = TransferRequest,
     responses(
-        (status = 202, description = "Decided, logged and queued; delivery follows", body = TransferQueued),
+        (status = 202, description = "Decided and queued; the log entry is appended before the first delivery attempt", body = TransferQueued),
         (status = 403, description = "role-not-permitted, or not-permitted (no agreement, nothing may leave)", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 404, description = "no-unique-match", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 409, description = "already-transferred, or transfer-in-progress", body = crate::problem::Problem, content_type = "application/problem+json"),
@@ -221,9 +219,9 @@ async fn start(
         .await
         .map_err(|e| internal(e, "transfer outbox unavailable"))?;
     state.transfers.crash().at("exporter.after_queue").await;
-    // The entry goes in now so the adviser's answer can name it; if this fails or the
-    // process dies here, the worker appends it (once) before the first delivery attempt.
-    let log_index = super::worker::ensure_logged(state, &queued).await.ok();
+    // The worker appends the stored log entry before the first delivery attempt. Only the
+    // worker does (it holds the row's lease), so the entry is appended once even when the
+    // worker and this request would otherwise race.
     state.transfers.wake.notify_one();
     let queued = TransferQueued {
         transfer_id,
@@ -231,7 +229,6 @@ async fn start(
         to_la: to_la.to_string(),
         released: decision.released,
         withheld: decision.withheld,
-        log_index,
     };
     let location = format!("/v1/transfers/{transfer_id}");
     Ok((

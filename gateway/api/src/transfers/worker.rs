@@ -29,9 +29,14 @@ pub(crate) async fn run(state: AppState) {
             .await
         {
             Ok(due) => {
+                // Deliveries of one claim run side by side, so one slow peer does not hold
+                // up the others. The set is dropped (its tasks aborted) with this task.
+                let mut deliveries = tokio::task::JoinSet::new();
                 for transfer in due {
-                    attempt(&state, &transfer).await;
+                    let state = state.clone();
+                    deliveries.spawn(async move { attempt(&state, &transfer).await });
                 }
+                while deliveries.join_next().await.is_some() {}
             }
             Err(err) => tracing::warn!(error = %err, "transfer outbox unavailable"),
         }
@@ -43,8 +48,8 @@ pub(crate) async fn run(state: AppState) {
 }
 
 /// Appends the transfer's stored log entry unless it is in the log already, and records
-/// where it is.
-pub(crate) async fn ensure_logged(
+/// where it is. Called only by the worker holding the row's lease.
+async fn ensure_logged(
     state: &AppState,
     transfer: &OutboundTransfer,
 ) -> Result<u64, TransferLogError> {
