@@ -145,7 +145,7 @@ pub async fn start_medway(dir: &Path, policy_dir: &Path) -> anyhow::Result<Medwa
     })
 }
 
-/// Kent's adviser sends young person F's record to Medway; the demo waits for Medway's
+/// Kent's adviser sends young person G's record to Medway; the demo waits for Medway's
 /// signed acknowledgement and shows the transfer as each side sees it. Returns the number of
 /// requests made.
 pub async fn play_transfer(
@@ -168,7 +168,7 @@ pub async fn play_transfer(
         .find(|p| p.cohort_status.is_in_cohort() && p.upn.is_some())
         .context("the cohort has nobody to transfer")?;
     println!(
-        "Kent's adviser: young person F has moved to Medway; send the record (ESA 2008 s.13(2))"
+        "Kent's adviser: young person G has moved to Medway; send the record (ESA 2008 s.13(2))"
     );
     let kent_ccis = DemoPartner::load(pki, "kent-ccis")?;
     let started = std::time::Instant::now();
