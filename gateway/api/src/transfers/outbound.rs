@@ -201,7 +201,7 @@ async fn start(
     entry.note = Some(format!("transfer to LA {to_la}"));
     let log_entry =
         serde_json::to_string(&entry).map_err(|e| internal(e, "log entry not serialisable"))?;
-    let queued = state
+    state
         .store
         .queue_outbound_transfer(&NewOutboundTransfer {
             id: transfer_id,
