@@ -16,10 +16,11 @@ use axum::extract::{Extension, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gateway_disclosure::{Event, Outcome, sha256_hex};
+use gateway_domain::{CcisId, YoungPerson};
 use gateway_exchange::{
     Exchange, NotApplicable, PersonFacts, Recorded, agreement_facts, person_facts,
 };
-use gateway_matching::MatchRequest;
+use gateway_matching::{MatchOutcome, MatchRequest};
 use gateway_policy::{BreakGlassFacts, ConsentFacts, DecisionRequest, PartnerInfo, SubjectFacts};
 use gateway_store::{Alert, AlertStatus, NewAlert};
 use serde::{Deserialize, Serialize};
@@ -241,6 +242,44 @@ async fn break_glass(
     })
 }
 
+/// Who a request is about: the matcher's outcome and, for a unique match, the stored record.
+/// The index lock is held for the lookup only.
+pub(crate) async fn find_subject(
+    state: &AppState,
+    subject: &MatchRequest,
+) -> Result<(MatchOutcome, Option<YoungPerson>), Response> {
+    let outcome = state
+        .subjects
+        .read()
+        .map(|index| index.find(subject))
+        .map_err(|_| internal("poisoned", "subject index unavailable"))?;
+    let person = match outcome.key() {
+        Some(id) => state
+            .store
+            .young_person(id)
+            .await
+            .map_err(|e| internal(e, "record store unavailable"))?,
+        None => None,
+    };
+    Ok((outcome, person))
+}
+
+/// The consents, objections and competence assessments recorded for a young person.
+pub(crate) async fn recorded_for(state: &AppState, id: &CcisId) -> Result<Recorded, Response> {
+    let store = &state.store;
+    let (consents, objections, competence) = tokio::try_join!(
+        store.consents_for(id),
+        store.objections_for(id),
+        store.competence_assessments_for(id),
+    )
+    .map_err(|e| internal(e, "consent store unavailable"))?;
+    Ok(Recorded {
+        consents,
+        objections,
+        competence,
+    })
+}
+
 async fn run_inner(
     state: &AppState,
     caller: &Caller,
@@ -281,20 +320,7 @@ async fn run_inner(
         agreement_facts(&caller.partner, &agreements, name, &caller.purpose, today);
     let agreement_usable = agreement.present && agreement.in_force && agreement.covers_exchange;
 
-    // Subject: who is this about? The lock is held for the lookup only.
-    let outcome = state
-        .subjects
-        .read()
-        .map(|index| index.find(&request.subject))
-        .map_err(|_| internal("poisoned", "subject index unavailable"))?;
-    let person = match outcome.key() {
-        Some(id) => state
-            .store
-            .young_person(id)
-            .await
-            .map_err(|e| internal(e, "record store unavailable"))?,
-        None => None,
-    };
+    let (outcome, person) = find_subject(state, &request.subject).await?;
     let pseudonym = person
         .as_ref()
         .map(|p| state.log.pseudonym(p.ccis_id.as_str()));
@@ -302,18 +328,7 @@ async fn run_inner(
     // Facts.
     let facts: Option<PersonFacts> = match &person {
         Some(p) => {
-            let store = &state.store;
-            let (consents, objections, competence) = tokio::try_join!(
-                store.consents_for(&p.ccis_id),
-                store.objections_for(&p.ccis_id),
-                store.competence_assessments_for(&p.ccis_id),
-            )
-            .map_err(|e| internal(e, "consent store unavailable"))?;
-            let recorded = Recorded {
-                consents,
-                objections,
-                competence,
-            };
+            let recorded = recorded_for(state, &p.ccis_id).await?;
             Some(person_facts(
                 p,
                 &recorded,

@@ -6,7 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gateway_disclosure::{Event, Outcome, sha256_hex};
 use gateway_domain::{CohortStatus, LaCode, YoungPerson};
-use gateway_exchange::{Recorded, TransferEnvelope, TransferRecord, agreement_facts, person_facts};
+use gateway_exchange::{TransferEnvelope, TransferRecord, agreement_facts, person_facts};
 use gateway_matching::MatchRequest;
 use gateway_policy::{DecisionRequest, PartnerInfo};
 use gateway_store::{
@@ -20,6 +20,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::caller::Caller;
 use crate::consents::require_adviser;
+use crate::disclose::{find_subject, recorded_for};
 use crate::json_body::JsonBody;
 use crate::problem::Problem;
 
@@ -130,19 +131,7 @@ async fn start(
     let (partner, to_la) = destination(state, &request.to).await?;
     let now = OffsetDateTime::now_utc();
 
-    let outcome = state
-        .subjects
-        .read()
-        .map(|index| index.find(&request.subject))
-        .map_err(|_| internal("poisoned", "subject index unavailable"))?;
-    let person = match outcome.key() {
-        Some(id) => state
-            .store
-            .young_person(id)
-            .await
-            .map_err(|e| internal(e, "record store unavailable"))?,
-        None => None,
-    };
+    let (outcome, person) = find_subject(state, &request.subject).await?;
     let Some(person) = person else {
         let mut entry = caller.log_entry(now, Event::Transfer, Outcome::NoUniqueMatch);
         entry.exchange = Some(TRANSFER_EXCHANGE.into());
@@ -315,18 +304,7 @@ async fn decide(
         today,
     );
     let usable = agreement.present && agreement.in_force && agreement.covers_exchange;
-    let store = &state.store;
-    let (consents, objections, competence) = tokio::try_join!(
-        store.consents_for(&person.ccis_id),
-        store.objections_for(&person.ccis_id),
-        store.competence_assessments_for(&person.ccis_id),
-    )
-    .map_err(|e| internal(e, "consent store unavailable"))?;
-    let recorded = Recorded {
-        consents,
-        objections,
-        competence,
-    };
+    let recorded = recorded_for(state, &person.ccis_id).await?;
     let facts = person_facts(person, &recorded, partner, TRANSFER_PURPOSE, today);
     let decision = state
         .policy
