@@ -12,6 +12,7 @@ mod startup;
 mod store;
 mod subject_store;
 mod tokens;
+mod transfer_store;
 mod transfers;
 mod upstream;
 

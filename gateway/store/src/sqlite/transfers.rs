@@ -80,6 +80,18 @@ impl TransferStore for SqliteStore {
         limit: u32,
     ) -> Result<Vec<OutboundTransfer>, StoreError> {
         let now = millis(now);
+        // The worker asks every second on every node: look before taking the write lock,
+        // which would otherwise queue behind (and hold up) the disclosure log's writer.
+        let due: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM outbound_transfers WHERE state = 'queued' \
+             AND next_attempt_ms <= $1 AND lease_until_ms <= $1)",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        if !due {
+            return Ok(Vec::new());
+        }
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let rows: Vec<OutboundRow> = sqlx::query_as(concat!(
             "SELECT ",
