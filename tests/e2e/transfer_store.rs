@@ -143,7 +143,10 @@ async fn failed_attempts_are_counted_and_rescheduled(backend: Backend) {
 async fn an_acknowledgement_completes_once_and_marks_the_record(backend: Backend) {
     let (_dir, db, store) = store(backend).await;
     let p = person();
-    store.upsert_young_people(&[p.clone()]).await.unwrap();
+    store
+        .upsert_young_people(std::slice::from_ref(&p))
+        .await
+        .unwrap();
     let now = OffsetDateTime::now_utc();
     let queued = store
         .queue_outbound_transfer(&outbound(&p, now))
