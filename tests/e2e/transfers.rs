@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use gateway_api::crash::{CrashMode, CrashPoint};
 use gateway_domain::CohortStatus;
-use gateway_store::{GivenBy, NewObjection};
+use gateway_store::{AgencyKind, GivenBy, NewObjection};
 use gateway_tests::transfer_pair::{ADVISER, pair, record_of};
 use gateway_tests::{Backend, on_both_backends};
 use http::Method;
@@ -41,6 +41,27 @@ async fn transfer_arrives_once_with_a_signed_acknowledgement(backend: Backend) {
     for special in ["health", "pregnancy", "mental_health", "substance_misuse"] {
         assert!(!released.iter().any(|c| c == special), "{special} released");
     }
+
+    // Medway's own adviser takes the record in; the sending authority cannot read it back.
+    let medway_staff = pair
+        .importer
+        .register_la("medway-ccis", AgencyKind::LocalAuthority, Some("887"))
+        .await;
+    let path = format!("/v1/transfers/{id}/record");
+    let mut conn = pair.importer.connect(&medway_staff).await;
+    let received = conn
+        .get(&path, Some(&medway_staff.token_as(ADVISER)))
+        .await
+        .unwrap();
+    assert_eq!(received.status, 200, "{:?}", received.body);
+    assert_eq!(received.json()["record"], record);
+    assert_eq!(received.json()["from_la"], "886");
+    let mut conn = pair.importer.connect(&pair.kent_gateway).await;
+    let refused = conn
+        .get(&path, Some(&pair.kent_gateway.token()))
+        .await
+        .unwrap();
+    crate::assert_problem(&refused, 403, "role-not-permitted");
 
     // Asking again is refused: the record has gone.
     let again = pair.start_transfer().await;

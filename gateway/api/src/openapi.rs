@@ -45,7 +45,7 @@ Every disclosure is recorded in a tamper-evident log before the answer leaves; a
         oversight::alerts, oversight::review_alert, oversight::subject_disclosures,
         oversight::tree_head, oversight::inclusion_proof, oversight::consistency,
         crate::transfers::outbound::start_transfer, crate::transfers::inbound::receive_transfer,
-        crate::transfers::status::transfer_status,
+        crate::transfers::status::transfer_status, crate::transfers::status::received_record,
     ),
     components(schemas(crate::problem::Problem)),
     modifiers(&Security),

@@ -52,6 +52,10 @@ pub fn router(state: AppState) -> Router {
             "/v1/transfers/{id}",
             get(transfers::status::transfer_status),
         )
+        .route(
+            "/v1/transfers/{id}/record",
+            get(transfers::status::received_record),
+        )
         .route("/v1/alerts", get(oversight::alerts))
         .route("/v1/alerts/{id}/review", post(oversight::review_alert))
         .route("/v1/log/tree-head", get(oversight::tree_head))

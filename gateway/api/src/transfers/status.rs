@@ -142,3 +142,60 @@ async fn status(state: &AppState, caller: &Caller, id: &str) -> Result<TransferS
         _ => Err(Problem::not_found()),
     }
 }
+
+/// A received transfer's record, for the receiving authority's own advisers to take into
+/// their CCIS: exactly what arrived, with the categories released and withheld.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReceivedRecord {
+    pub transfer_id: Uuid,
+    pub from_la: String,
+    pub released: Vec<String>,
+    pub withheld: Vec<String>,
+    /// Only fields of released categories; an absent field of a withheld category is not
+    /// "none".
+    #[schema(value_type = Object)]
+    pub record: gateway_exchange::TransferRecord,
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/transfers/{id}/record",
+    tag = "transfers",
+    summary = "The record a transfer brought (the receiving authority's advisers)",
+    params(("id" = Uuid, Path, description = "The transfer id")),
+    responses(
+        (status = 200, description = "The record as received", body = ReceivedRecord),
+        (status = 403, description = "role-not-permitted", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "not-found", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("partner_token" = []))
+)]
+pub async fn received_record(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Response {
+    match record(&state, &caller, &id).await {
+        Ok(record) => (StatusCode::OK, axum::Json(record)).into_response(),
+        Err(problem) => problem.into_response(),
+    }
+}
+
+async fn record(state: &AppState, caller: &Caller, id: &str) -> Result<ReceivedRecord, Problem> {
+    crate::consents::require_adviser(state, caller)?;
+    let id: Uuid = id.parse().map_err(|_| Problem::not_found())?;
+    let inbound = state.store.inbound_transfer(id).await.map_err(|err| {
+        tracing::error!(error = %err, "transfer store unavailable");
+        Problem::unavailable("transfer store unavailable")
+    })?;
+    let inbound = inbound.ok_or_else(Problem::not_found)?;
+    let envelope: TransferEnvelope =
+        serde_json::from_str(&inbound.payload).map_err(|_| Problem::internal())?;
+    Ok(ReceivedRecord {
+        transfer_id: inbound.id,
+        from_la: inbound.source_la.to_string(),
+        released: envelope.released,
+        withheld: envelope.withheld,
+        record: envelope.record,
+    })
+}
