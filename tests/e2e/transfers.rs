@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use gateway_api::crash::{CrashMode, CrashPoint};
 use gateway_domain::CohortStatus;
-use gateway_store::{AgencyKind, GivenBy, NewObjection};
+use gateway_store::{AgencyKind, GivenBy, NewObjection, OutboundState, PartnerId, PartnerStatus};
 use gateway_tests::transfer_pair::{ADVISER, pair, record_of};
 use gateway_tests::{Backend, on_both_backends};
 use http::Method;
@@ -173,10 +173,139 @@ async fn a_network_cut_delays_the_transfer_and_loses_nothing(backend: Backend) {
     pair.stop().await;
 }
 
+async fn a_transfer_the_importer_refuses_ends_refused_and_the_record_stays(backend: Backend) {
+    let pair = pair(backend, CrashPoint::default(), CrashPoint::default()).await;
+    // Medway has suspended Kent's gateway: every delivery gets 403, which no retry mends.
+    pair.importer
+        .store
+        .set_partner_status(
+            &PartnerId::parse("kent-gateway").unwrap(),
+            PartnerStatus::Suspended,
+        )
+        .await
+        .unwrap();
+    let response = pair.start_transfer().await;
+    assert_eq!(response.status, 202, "{:?}", response.body);
+    let id = pair.transfer_id().await;
+    let mut refused = None;
+    for _ in 0..100 {
+        let t = pair
+            .exporter
+            .store
+            .outbound_transfer(id)
+            .await
+            .unwrap()
+            .unwrap();
+        if t.state != OutboundState::Queued {
+            refused = Some(t);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let refused = refused.expect("the transfer ended");
+    assert_eq!(refused.state, OutboundState::Refused);
+    assert_eq!(refused.attempts, 1, "a refusal is not retried");
+    assert_eq!(
+        refused.last_error.as_deref(),
+        Some("importer answered 403 partner-not-authorised")
+    );
+    assert!(refused.ack.is_none());
+    let status = pair.status_on_exporter(id).await;
+    assert_eq!(status["state"], "refused");
+    // The record was not marked transferred, and nothing arrived.
+    let record = pair
+        .exporter
+        .store
+        .young_person(&pair.person.ccis_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.cohort_status, pair.person.cohort_status);
+    assert_eq!(record.transferred_to_la, None);
+    assert!(
+        pair.importer
+            .store
+            .inbound_transfer(id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Staff may try again once the neighbours have sorted it out.
+    pair.importer
+        .store
+        .set_partner_status(
+            &PartnerId::parse("kent-gateway").unwrap(),
+            PartnerStatus::Active,
+        )
+        .await
+        .unwrap();
+    let again = pair.start_transfer().await;
+    assert_eq!(again.status, 202, "{:?}", again.body);
+    let id: Uuid = again.json()["transfer_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    pair.wait_acknowledged(id).await;
+    pair.stop().await;
+}
+
+async fn only_the_authoritys_advisers_send_and_only_to_a_configured_neighbour(backend: Backend) {
+    let pair = pair(backend, CrashPoint::default(), CrashPoint::default()).await;
+    let body = |to: &str| {
+        json!({
+            "subject": {"identifier": {"ccis_id": pair.person.ccis_id.as_str()}},
+            "to": to,
+        })
+    };
+    // A partner agency is not the authority's staff.
+    let yot = pair
+        .exporter
+        .register_la("kent-yot", AgencyKind::YouthOffendingTeam, Some("886"))
+        .await;
+    let mut conn = pair.exporter.connect(&yot).await;
+    let response = conn
+        .send(
+            Method::POST,
+            "/v1/transfers/outbound",
+            Some(&yot.token()),
+            Some(&body("medway")),
+        )
+        .await
+        .unwrap();
+    crate::assert_problem(&response, 403, "role-not-permitted");
+    // Not a neighbouring authority with a peer gateway: refused before any decision.
+    for to in ["kent-yot", "kent-ccis", "nobody", "NOT AN ID"] {
+        let mut conn = pair.exporter.connect(&pair.adviser).await;
+        let response = conn
+            .send(
+                Method::POST,
+                "/v1/transfers/outbound",
+                Some(&pair.adviser.token_as(ADVISER)),
+                Some(&body(to)),
+            )
+            .await
+            .unwrap();
+        crate::assert_problem(&response, 422, "unknown-destination");
+    }
+    assert!(
+        pair.exporter
+            .store
+            .outbound_transfers_for(&pair.person.ccis_id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing was queued"
+    );
+    pair.stop().await;
+}
+
 on_both_backends!(
     transfer_arrives_once_with_a_signed_acknowledgement,
     objection_limits_the_transfer_to_name_address_and_date_of_birth,
     a_network_cut_delays_the_transfer_and_loses_nothing,
+    a_transfer_the_importer_refuses_ends_refused_and_the_record_stays,
+    only_the_authoritys_advisers_send_and_only_to_a_configured_neighbour,
 );
 
 /// Which side dies.
