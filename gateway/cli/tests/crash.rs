@@ -60,6 +60,45 @@ fn run(command: &mut Command) -> Output {
     output
 }
 
+/// A configuration for `gateway serve` on the demo's database, PKI and keys.
+fn write_config(tmp: &Path, demo: &Path, policies: &Path) -> (PathBuf, DevPki) {
+    let database_url = format!("sqlite://{}", demo.join("gateway.db").display());
+    let certs = demo.join("certs");
+    let keys = demo.join("keys");
+    let config = tmp.join("gateway.toml");
+    let pki = DevPki::open(&certs).unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+listen = "127.0.0.1:8443"
+database_url = {database_url:?}
+dev_pki = {certs:?}
+policy_dir = {policies:?}
+keys_dir = {keys:?}
+
+[tls]
+server_cert = {server_cert:?}
+server_key = {server_key:?}
+client_ca_bundle = {ca:?}
+crls = [{crl:?}]
+
+[tokens]
+audience = "{AUDIENCE}"
+
+[log]
+max_batch = 64
+"#,
+            server_cert = pki.server_cert(),
+            server_key = pki.server_key(),
+            ca = pki.ca_cert(),
+            crl = pki.crl(),
+        ),
+    )
+    .unwrap();
+    (config, pki)
+}
+
 fn free_port() -> SocketAddr {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -349,39 +388,8 @@ async fn a_killed_gateway_loses_no_receipted_entry() {
         .arg(&policies)
         .args(["--seed", &SEED.to_string(), "--people", &PEOPLE.to_string()]));
     let database_url = format!("sqlite://{}", demo.join("gateway.db").display());
-    let certs = demo.join("certs");
     let keys = demo.join("keys");
-    let config = tmp.path().join("gateway.toml");
-    let pki = DevPki::open(&certs).unwrap();
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-listen = "127.0.0.1:8443"
-database_url = {database_url:?}
-dev_pki = {certs:?}
-policy_dir = {policies:?}
-keys_dir = {keys:?}
-
-[tls]
-server_cert = {server_cert:?}
-server_key = {server_key:?}
-client_ca_bundle = {ca:?}
-crls = [{crl:?}]
-
-[tokens]
-audience = "{AUDIENCE}"
-
-[log]
-max_batch = 64
-"#,
-            server_cert = pki.server_cert(),
-            server_key = pki.server_key(),
-            ca = pki.ca_cert(),
-            crl = pki.crl(),
-        ),
-    )
-    .unwrap();
+    let (config, pki) = write_config(tmp.path(), &demo, &policies);
     let verifier = TreeHeadVerifier::from_public_key_pem(
         &std::fs::read_to_string(keys.join("log-signing.pub.pem")).unwrap(),
     )
@@ -469,4 +477,92 @@ max_batch = 64
     );
     eprintln!("{}", report.lines().next().unwrap_or_default());
     server.kill();
+}
+
+/// `gateway import` into the database of a running gateway, then SIGHUP: the young people
+/// the import brought are matched without a restart (and not before the signal).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_makes_imported_records_matchable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = tmp.path().join("demo");
+    let policies = repo().join("policies");
+    run(gateway()
+        .arg("demo")
+        .arg("--dir")
+        .arg(&demo)
+        .arg("--policy-dir")
+        .arg(&policies)
+        .args(["--seed", "11", "--people", "200"]));
+    let database_url = format!("sqlite://{}", demo.join("gateway.db").display());
+    let (config, pki) = write_config(tmp.path(), &demo, &policies);
+    let server = Server::start(&config, free_port(), tmp.path().join("serve.log"));
+
+    // A return from the authority's CCIS with other young people in it.
+    let file = tmp.path().join("return.xml");
+    run(gateway()
+        .args(["synth", "nccis", "--count", "40", "--seed", "77", "--out"])
+        .arg(&file));
+    let reader = gateway_adapters::nccis::NccisReader::new(
+        std::io::BufReader::new(std::fs::File::open(&file).unwrap()),
+        gateway_adapters::Limits::default(),
+    )
+    .unwrap();
+    let arrived: Vec<YoungPerson> = reader.filter_map(Result::ok).collect();
+    let demo_people: Vec<YoungPerson> = gateway_domain::synthetic::cohort(
+        11,
+        200,
+        time::OffsetDateTime::now_utc().date(),
+        LaCode::parse("886").unwrap(),
+    )
+    .collect();
+    let newcomer = arrived
+        .iter()
+        .find(|p| {
+            p.upn.is_some()
+                && p.age_on(time::OffsetDateTime::now_utc().date())
+                    .is_some_and(|age| age >= 10)
+                && !demo_people.iter().any(|d| d.upn == p.upn)
+        })
+        .expect("the return has someone the demo cohort does not")
+        .clone();
+    run(gateway()
+        .arg("--database-url")
+        .arg(&database_url)
+        .args(["import", "nccis"])
+        .arg(&file));
+
+    let yot = Yot::load(&pki);
+    let addr = server.addr;
+    let ask = |yot: Yot, person: YoungPerson| async move {
+        let upn = person.upn.as_ref().unwrap().as_str().to_owned();
+        let body = json!({ "subject": { "identifier": { "upn": upn } } });
+        let mut connection = yot.identity.connect(addr, "localhost").await.unwrap();
+        connection
+            .send(Method::POST, EET, Some(&yot.token()), Some(&body))
+            .await
+            .unwrap()
+            .status
+    };
+    let before = ask(yot.clone(), newcomer.clone()).await;
+    assert_eq!(before, 404, "not matched before the signal");
+
+    let signalled = Command::new("kill")
+        .args(["-HUP", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signalled.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let status = ask(yot.clone(), newcomer.clone()).await;
+        if status != 404 {
+            assert_eq!(status, 200, "matched and answered after SIGHUP");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still not matched 20 s after SIGHUP:\n{}",
+            server.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
