@@ -31,7 +31,7 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::caller::Caller;
 use crate::json_body::JsonBody;
-use crate::problem::Problem;
+use crate::problem::{Problem, internal};
 use crate::upstream;
 
 /// A request to an exchange.
@@ -179,11 +179,6 @@ fn log_unavailable() -> Problem {
         "log-unavailable",
         "The disclosure could not be recorded, so nothing was released",
     )
-}
-
-fn internal(err: impl std::fmt::Display, what: &'static str) -> Response {
-    tracing::error!(error = %err, "{what}");
-    Problem::internal().into_response()
 }
 
 /// What happened to a break-glass claim before the decision.
@@ -547,13 +542,7 @@ async fn run_inner(
         StatusCode::NOT_FOUND if person.is_none() => Outcome::NoUniqueMatch,
         _ => Outcome::Deny,
     };
-    let mut policies: Vec<String> = decision
-        .categories
-        .iter()
-        .flat_map(|c| c.determining_policies.iter().cloned())
-        .collect();
-    policies.sort();
-    policies.dedup();
+    let policies = decision.determining_policies();
     let needing_consent: Vec<&str> = permitted
         .iter()
         .copied()

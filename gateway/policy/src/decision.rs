@@ -45,6 +45,19 @@ impl Decision {
         self.categories.iter().find(|c| c.category == name)
     }
 
+    /// Every policy id that determined some category's decision, sorted and once each (what
+    /// a disclosure log entry records).
+    pub fn determining_policies(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .categories
+            .iter()
+            .flat_map(|c| c.determining_policies.iter().cloned())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
     /// True if any category is permitted.
     pub fn any_permitted(&self) -> bool {
         self.categories.iter().any(|c| c.permitted)

@@ -20,15 +20,10 @@ use super::{AckResponse, TransferAck, append_once};
 use crate::AppState;
 use crate::caller::Caller;
 use crate::json_body::JsonBody;
-use crate::problem::Problem;
+use crate::problem::{Problem, internal};
 
 fn refused(status: StatusCode, code: &'static str, title: &'static str) -> Response {
     Problem::new(status, code, title).into_response()
-}
-
-fn internal(err: impl std::fmt::Display, what: &'static str) -> Response {
-    tracing::error!(error = %err, "{what}");
-    Problem::internal().into_response()
 }
 
 #[utoipa::path(

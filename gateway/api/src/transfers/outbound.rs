@@ -22,7 +22,7 @@ use crate::caller::Caller;
 use crate::consents::require_adviser;
 use crate::disclose::{find_subject, recorded_for};
 use crate::json_body::JsonBody;
-use crate::problem::Problem;
+use crate::problem::{Problem, internal};
 
 /// The purpose every transfer is decided and logged under (the agreement must name it).
 pub const TRANSFER_PURPOSE: &str = "cross_border_transfer";
@@ -55,11 +55,6 @@ pub struct TransferQueued {
 
 fn problem(status: StatusCode, code: &'static str, title: &'static str) -> Response {
     Problem::new(status, code, title).into_response()
-}
-
-fn internal(err: impl std::fmt::Display, what: &'static str) -> Response {
-    tracing::error!(error = %err, "{what}");
-    Problem::internal().into_response()
 }
 
 #[utoipa::path(
@@ -340,13 +335,7 @@ async fn decide(
         .cloned()
         .collect();
     withheld.sort();
-    let mut policies: Vec<String> = decision
-        .categories
-        .iter()
-        .flat_map(|c| c.determining_policies.iter().cloned())
-        .collect();
-    policies.sort();
-    policies.dedup();
+    let policies = decision.determining_policies();
     let needing_consent: Vec<&str> = released
         .iter()
         .map(String::as_str)

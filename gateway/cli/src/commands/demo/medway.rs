@@ -8,9 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use gateway_api::server::{RunningServer, ServerSettings, start};
+use gateway_api::server::{RunningServer, start};
 use gateway_api::transfers::PeerSettings;
-use gateway_edge::{CrlExpiry, TlsSettings};
 use gateway_pki::dev::{partner_san_uri, write_private, write_public};
 use gateway_pki::{CertificateAuthority, ClientCertSpec, TokenKeyAlgorithm, TokenSigningKey};
 use gateway_store::{
@@ -97,33 +96,17 @@ pub async fn start_medway(dir: &Path, policy_dir: &Path) -> anyhow::Result<Medwa
         .await?;
 
     let keys_dir = dir.join("keys");
-    let settings = ServerSettings {
-        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-        tls: TlsSettings {
+    let settings = super::loopback_settings(
+        super::DemoTls {
             server_cert: dir.join("server.pem"),
             server_key: dir.join("server.key.pem"),
-            client_ca_bundle: dir.join("ca.pem"),
-            crls: vec![dir.join("crl.pem")],
-            crl_expiry: CrlExpiry::Reject,
-            handshake_timeout: Duration::from_secs(10),
-            max_concurrent_handshakes: 256,
+            ca: dir.join("ca.pem"),
+            crl: dir.join("crl.pem"),
         },
-        tokens: gateway_auth::TokenPolicy {
-            audience: super::partner::AUDIENCE.into(),
-            leeway_secs: 30,
-            max_lifetime_secs: 3600,
-        },
-        reload_poll: Duration::from_secs(3600),
-        policy_dir: policy_dir.to_owned(),
-        keys_dir: keys_dir.clone(),
-        disclosure: gateway_api::DisclosureSettings {
-            home_la_code: MEDWAY_LA.into(),
-            ..gateway_api::DisclosureSettings::default()
-        },
-        log: gateway_disclosure::LogSettings::default(),
-        transfers: gateway_api::transfers::TransferSettings::default(),
-        upstream: gateway_api::upstream::UpstreamSettings::default(),
-    };
+        policy_dir,
+        &keys_dir,
+        MEDWAY_LA,
+    );
     let server = start(settings, store.clone()).await?;
     let peer = PeerSettings {
         partner: PartnerId::parse("medway-la")?,

@@ -68,36 +68,18 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         medway::MEDWAY_LA,
         medway.server.local_addr
     );
-    let settings = ServerSettings {
-        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-        tls: TlsSettings {
+    let mut settings = loopback_settings(
+        DemoTls {
             server_cert: pki.server_cert(),
             server_key: pki.server_key(),
-            client_ca_bundle: pki.ca_cert(),
-            crls: vec![pki.crl()],
-            crl_expiry: CrlExpiry::Reject,
-            handshake_timeout: Duration::from_secs(10),
-            max_concurrent_handshakes: 256,
+            ca: pki.ca_cert(),
+            crl: pki.crl(),
         },
-        tokens: gateway_auth::TokenPolicy {
-            audience: partner::AUDIENCE.into(),
-            leeway_secs: 30,
-            max_lifetime_secs: 3600,
-        },
-        reload_poll: Duration::from_secs(3600),
-        policy_dir: args.policy_dir.clone(),
-        keys_dir: keys_dir.clone(),
-        disclosure: gateway_api::DisclosureSettings {
-            home_la_code: DEMO_LA.into(),
-            ..gateway_api::DisclosureSettings::default()
-        },
-        log: gateway_disclosure::LogSettings::default(),
-        transfers: gateway_api::transfers::TransferSettings {
-            peers: vec![medway.peer.clone()],
-            ..gateway_api::transfers::TransferSettings::default()
-        },
-        upstream: gateway_api::upstream::UpstreamSettings::default(),
-    };
+        &args.policy_dir,
+        &keys_dir,
+        DEMO_LA,
+    );
+    settings.transfers.peers = vec![medway.peer.clone()];
     let server = start(settings, store.clone()).await?;
     println!(
         "  gateway    listening on {} (mutual TLS)",
@@ -156,6 +138,51 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!("  gateway --database-url {url} partners list");
     println!("  less {}", dir.join("gateway.log").display());
     Ok(())
+}
+
+/// The TLS files of one demo gateway.
+pub struct DemoTls {
+    pub server_cert: PathBuf,
+    pub server_key: PathBuf,
+    pub ca: PathBuf,
+    pub crl: PathBuf,
+}
+
+/// A demo gateway on a free loopback port: the dev audience, the authority `la_code`, every
+/// other setting at its default.
+pub fn loopback_settings(
+    tls: DemoTls,
+    policy_dir: &std::path::Path,
+    keys_dir: &std::path::Path,
+    la_code: &str,
+) -> ServerSettings {
+    ServerSettings {
+        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        tls: TlsSettings {
+            server_cert: tls.server_cert,
+            server_key: tls.server_key,
+            client_ca_bundle: tls.ca,
+            crls: vec![tls.crl],
+            crl_expiry: CrlExpiry::Reject,
+            handshake_timeout: Duration::from_secs(10),
+            max_concurrent_handshakes: 256,
+        },
+        tokens: gateway_auth::TokenPolicy {
+            audience: partner::AUDIENCE.into(),
+            leeway_secs: 30,
+            max_lifetime_secs: 3600,
+        },
+        reload_poll: Duration::from_secs(3600),
+        policy_dir: policy_dir.to_owned(),
+        keys_dir: keys_dir.to_owned(),
+        disclosure: gateway_api::DisclosureSettings {
+            home_la_code: la_code.into(),
+            ..gateway_api::DisclosureSettings::default()
+        },
+        log: gateway_disclosure::LogSettings::default(),
+        transfers: gateway_api::transfers::TransferSettings::default(),
+        upstream: gateway_api::upstream::UpstreamSettings::default(),
+    }
 }
 
 /// The folder's log file, for `logging::init`.
