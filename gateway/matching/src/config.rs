@@ -6,21 +6,29 @@
 //! They are integers so that a score is exact, reproducible and easy to
 //! read in an audit record.
 //!
-//! Defaults and what they mean in practice (threshold 30, margin 8):
+//! Defaults and what they mean in practice (threshold 30, margin 8), before
+//! the frequency adjustment ([`FrequencyWeights`]):
 //!
 //! | request against the candidate                          | score | unique? |
 //! |--------------------------------------------------------|------:|---------|
 //! | names, DOB and postcode exact                          |    46 | yes     |
 //! | names and DOB exact, no postcode in the request        |    36 | yes     |
-//! | names and DOB exact, postcode in another district      |    28 | no      |
+//! | names and DOB exact, postcode in another district of the same area | 36 | yes |
+//! | names and DOB exact, postcode in another area          |    28 | no      |
 //! | one name with a typo, DOB exact, no postcode           | 30/31 | yes     |
 //! | names exact, DOB day/month swapped, no postcode        |    30 | yes     |
 //! | one typo and a swapped DOB, no postcode                | 24/25 | no      |
 //! | one typo and a swapped DOB, postcode exact             | 34/35 | yes     |
+//! | a typo in each name, DOB and postcode exact            |    35 | yes (path) |
+//! | two edits in a 5-9 letter name, the rest exact         | 34/36 | yes (path) |
+//! | one edit in a name under 4 letters, the rest exact     | 40/41 | yes (path) |
+//! | one digit of the DOB's day or month changed, the rest exact | 32 | yes (path) |
+//! | given and family names exchanged, DOB exact, no postcode | 30  | yes (path) |
 //!
-//! Beyond the score, a unique answer always needs the DOB exact or
-//! day/month-swapped, both names at least close, and one name exact; see
-//! the crate documentation.
+//! Beyond the score, a unique answer always needs one of the match paths of
+//! `demographic.rs` ("path" above: the weaker kinds of agreement are
+//! allowed only when every other field agrees exactly), and a lead over
+//! every other indexed person of at least the margin.
 
 use serde::{Deserialize, Serialize};
 
@@ -33,13 +41,19 @@ pub struct Weights {
     /// Family name within the typo tolerance, or one's words among the
     /// other's ("Jones" / "Smith-Jones").
     pub family_close: i32,
+    /// Two edits apart in a name of five to nine letters.
+    pub family_far: i32,
     pub family_disagree: i32,
     pub given_exact: i32,
     pub given_close: i32,
+    pub given_far: i32,
     pub given_disagree: i32,
     pub dob_exact: i32,
     /// Day and month exchanged (3 July written as 7 March), same year.
     pub dob_swapped: i32,
+    /// Same year, and either the day or the month with one digit changed
+    /// (03 for 08, 12 for 02), the other equal.
+    pub dob_digit: i32,
     /// Same year, and either the same month or the same day. Never enough
     /// for a match; scored so that such a person counts as a competitor.
     pub dob_near: i32,
@@ -50,10 +64,16 @@ pub struct Weights {
     pub postcode_sector: i32,
     /// Same outward code (district, e.g. `ME14`).
     pub postcode_district: i32,
-    /// Both present and in different districts.
+    /// Same area (the outward code's letters, e.g. `ME`): a move within
+    /// the town, weaker evidence than the district.
+    pub postcode_area: i32,
+    /// Both present and in different areas.
     pub postcode_different: i32,
-    /// The request or the record has no postcode.
+    /// The request or the record has no postcode (or a placeholder).
     pub postcode_unknown: i32,
+    /// Subtracted when the request's given and family names are compared
+    /// with the candidate's family and given names (a swap).
+    pub names_swapped_penalty: i32,
 }
 
 impl Default for Weights {
@@ -61,19 +81,24 @@ impl Default for Weights {
         Weights {
             family_exact: 12,
             family_close: 6,
+            family_far: 0,
             family_disagree: -12,
             given_exact: 10,
             given_close: 5,
+            given_far: 0,
             given_disagree: -10,
             dob_exact: 14,
             dob_swapped: 8,
+            dob_digit: 0,
             dob_near: 0,
             dob_other: -20,
             postcode_exact: 10,
             postcode_sector: 5,
             postcode_district: 2,
+            postcode_area: 0,
             postcode_different: -8,
             postcode_unknown: 0,
+            names_swapped_penalty: 6,
         }
     }
 }
@@ -88,6 +113,16 @@ pub struct TypoTolerance {
     pub one_edit_from: usize,
     /// Names at least this long tolerate two edits (default 10).
     pub two_edits_from: usize,
+    /// Names at least this long (default 5) and shorter than
+    /// `two_edits_from` may be two edits apart, but only when the other
+    /// three fields agree exactly and the request's name is nobody's name
+    /// in the index.
+    pub two_edits_path_from: usize,
+    /// A request name that at least this many indexed people bear in the
+    /// same role (default 2) is a real name, never read as a slip for
+    /// another: "Sophia" is Sophie's unindexed twin, not a typo. Exact and
+    /// word-based agreement are unaffected.
+    pub held_by: u32,
 }
 
 impl Default for TypoTolerance {
@@ -95,6 +130,38 @@ impl Default for TypoTolerance {
         TypoTolerance {
             one_edit_from: 4,
             two_edits_from: 10,
+            two_edits_path_from: 5,
+            held_by: 2,
+        }
+    }
+}
+
+/// How much the rarity of an agreeing value moves a score, in points per
+/// field (given name, family name, postcode district).
+///
+/// The adjustment is `log2(typical / count)`, rounded, where `count` is how
+/// many indexed people hold the request's value and `typical` is how many
+/// hold the value of a person chosen at random (the sum of squared counts
+/// over the people): a name as common as the typical person's adds
+/// nothing, one eight times rarer adds 3, one eight times commoner takes 3
+/// away, each clamped to `max_bonus` / `max_malus`. It applies only to the
+/// threshold test of the candidate about to be returned, never to the
+/// margin: rarity makes a match more or less convincing, it never makes two
+/// candidates easier to tell apart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FrequencyWeights {
+    /// Most points a rare value adds, per field (default 2).
+    pub max_bonus: i32,
+    /// Most points a common value takes away, per field (default 3).
+    pub max_malus: i32,
+}
+
+impl Default for FrequencyWeights {
+    fn default() -> Self {
+        FrequencyWeights {
+            max_bonus: 2,
+            max_malus: 3,
         }
     }
 }
@@ -124,6 +191,7 @@ pub struct MatchConfig {
     /// more than exact-versus-sector in the postcode).
     pub margin: i32,
     pub typo: TypoTolerance,
+    pub frequency: FrequencyWeights,
     /// Most candidates examined for one request (default 4096). A request
     /// that would need more is answered "no unique match" (too many
     /// candidates) rather than examined partly.
@@ -137,6 +205,7 @@ impl Default for MatchConfig {
             threshold: 30,
             margin: 8,
             typo: TypoTolerance::default(),
+            frequency: FrequencyWeights::default(),
             max_candidates: 4096,
         }
     }
@@ -156,8 +225,15 @@ pub enum ConfigError {
     WeightRange,
     #[error("{0}: a stronger agreement must not score less than a weaker one")]
     Order(&'static str),
-    #[error("typo tolerance: one_edit_from must be at least 1 and two_edits_from at least it")]
+    #[error(
+        "typo tolerance: one_edit_from must be at least 1, two_edits_path_from at least it, \
+         two_edits_from at least two_edits_path_from, and held_by at least 1"
+    )]
     Typo,
+    #[error("frequency weights must lie within 0..=10")]
+    Frequency,
+    #[error("the names-swapped penalty must lie within 0..=1000")]
+    SwapPenalty,
 }
 
 impl MatchConfig {
@@ -175,23 +251,39 @@ impl MatchConfig {
         if self.max_candidates < 1 {
             return Err(ConfigError::MaxCandidates);
         }
-        if self.typo.one_edit_from < 1 || self.typo.two_edits_from < self.typo.one_edit_from {
+        let t = &self.typo;
+        if t.one_edit_from < 1
+            || t.two_edits_path_from < t.one_edit_from
+            || t.two_edits_from < t.two_edits_path_from
+            || t.held_by < 1
+        {
             return Err(ConfigError::Typo);
+        }
+        let f = &self.frequency;
+        if !(0..=10).contains(&f.max_bonus) || !(0..=10).contains(&f.max_malus) {
+            return Err(ConfigError::Frequency);
+        }
+        if !(0..=1000).contains(&w.names_swapped_penalty) {
+            return Err(ConfigError::SwapPenalty);
         }
         let all = [
             w.family_exact,
             w.family_close,
+            w.family_far,
             w.family_disagree,
             w.given_exact,
             w.given_close,
+            w.given_far,
             w.given_disagree,
             w.dob_exact,
             w.dob_swapped,
+            w.dob_digit,
             w.dob_near,
             w.dob_other,
             w.postcode_exact,
             w.postcode_sector,
             w.postcode_district,
+            w.postcode_area,
             w.postcode_different,
             w.postcode_unknown,
         ];
@@ -199,19 +291,31 @@ impl MatchConfig {
             return Err(ConfigError::WeightRange);
         }
         let ordered = |xs: &[i32]| xs.windows(2).all(|p| matches!(p, [a, b] if a >= b));
-        if !ordered(&[w.family_exact, w.family_close, w.family_disagree]) {
+        if !ordered(&[
+            w.family_exact,
+            w.family_close,
+            w.family_far,
+            w.family_disagree,
+        ]) {
             return Err(ConfigError::Order("family name"));
         }
-        if !ordered(&[w.given_exact, w.given_close, w.given_disagree]) {
+        if !ordered(&[w.given_exact, w.given_close, w.given_far, w.given_disagree]) {
             return Err(ConfigError::Order("given name"));
         }
-        if !ordered(&[w.dob_exact, w.dob_swapped, w.dob_near, w.dob_other]) {
+        if !ordered(&[
+            w.dob_exact,
+            w.dob_swapped,
+            w.dob_digit,
+            w.dob_near,
+            w.dob_other,
+        ]) {
             return Err(ConfigError::Order("date of birth"));
         }
         if !ordered(&[
             w.postcode_exact,
             w.postcode_sector,
             w.postcode_district,
+            w.postcode_area,
             w.postcode_different,
         ]) || !ordered(&[w.postcode_exact, w.postcode_unknown, w.postcode_different])
         {
@@ -239,6 +343,34 @@ mod tests {
             w.family_exact + w.given_exact + w.dob_exact + w.postcode_different,
             28
         );
+        assert_eq!(
+            w.family_exact + w.given_exact + w.dob_exact + w.postcode_area,
+            36
+        );
+        assert_eq!(
+            w.family_close + w.given_close + w.dob_exact + w.postcode_exact,
+            35
+        );
+        assert_eq!(
+            w.family_exact + w.given_far + w.dob_exact + w.postcode_exact,
+            36
+        );
+        assert_eq!(
+            w.family_far + w.given_exact + w.dob_exact + w.postcode_exact,
+            34
+        );
+        assert_eq!(
+            w.family_exact + w.given_exact + w.dob_digit + w.postcode_exact,
+            32
+        );
+        assert_eq!(
+            w.family_exact + w.given_exact + w.dob_exact - w.names_swapped_penalty,
+            30
+        );
+        // A person two edits from the request is far enough behind an
+        // exact namesake (twins Harry and Harvey) to leave the margin.
+        assert!(c.margin <= w.given_exact - w.given_far);
+        assert!(c.margin <= w.family_exact - w.family_far);
         assert_eq!(w.family_close + w.given_exact + w.dob_exact, 30);
         assert_eq!(w.family_exact + w.given_exact + w.dob_swapped, 30);
         assert_eq!(w.family_close + w.given_exact + w.dob_swapped, 24);
@@ -266,6 +398,15 @@ mod tests {
         let mut c = MatchConfig::default();
         c.typo.two_edits_from = 2;
         assert_eq!(c.validate(), Err(ConfigError::Typo));
+        let mut c = MatchConfig::default();
+        c.weights.dob_digit = 9;
+        assert_eq!(c.validate(), Err(ConfigError::Order("date of birth")));
+        let mut c = MatchConfig::default();
+        c.frequency.max_bonus = 11;
+        assert_eq!(c.validate(), Err(ConfigError::Frequency));
+        let mut c = MatchConfig::default();
+        c.weights.names_swapped_penalty = -1;
+        assert_eq!(c.validate(), Err(ConfigError::SwapPenalty));
     }
 
     #[test]

@@ -1,39 +1,57 @@
 //! Demographic matching: candidates, scores, and the decision.
 //!
-//! A request is normalised once. Its first candidates, block **E**, are the
-//! people born on the requested date or on that date with day and month
-//! exchanged who share at least one name exactly with the request: a
-//! sequential pass over the index's compact per-day arrays finds them with
-//! integer comparisons. Every eligible person is in E (eligible: DOB exact
-//! or swapped, both names close, one exact), so the best eligible candidate
-//! is always found there. Each candidate is scored (see [`crate::config`]).
+//! A request is normalised once. Every indexed person is compared with it
+//! twice: as written (direct) and with the request's given and family names
+//! exchanged (swapped, which costs [`Weights::names_swapped_penalty`]). A
+//! person's **rank score** is the better of the two; their **eligible
+//! score** is the better of those comparisons that one of the match paths
+//! allows ([`MatchPath`]):
 //!
-//! The best candidate is returned only if it scores at least the threshold
-//! and leads every other indexed person, eligible or not, by at least the
-//! margin. People not yet examined are covered by a bound: an agreement
-//! pattern (DOB level, given-name level, family-name level, postcode
-//! level) scores a known number of points, and each block holds everyone
-//! with certain patterns:
-//! - E: DOB exact or swapped, and at least one name exact;
+//! | path | names | DOB | postcode |
+//! |---|---|---|---|
+//! | standard | both at least close (equal, one typo, words among the other's), one equal | exact or day/month exchanged | same area or not given |
+//! | typos in both names | both close | exact | exact |
+//! | two edits in a 5-9 letter name | one equal, the other two edits away and nobody's name in the index | exact | exact |
+//! | one edit in a name under 4 letters | one equal, the other one edit away and nobody's name in the index | exact | exact |
+//! | DOB digit changed | both equal | same year, day or month one digit away | exact |
+//! | names swapped | both equal once exchanged | exact | same area or not given |
+//!
+//! The best eligible person is returned only if their score, adjusted for
+//! how rare the agreeing values are ([`crate::FrequencyWeights`]), is at
+//! least the threshold, and their score leads the rank score of every other
+//! indexed person, eligible or not, by at least the margin.
+//!
+//! People are examined block by block; a block holds everyone with certain
+//! agreement patterns (a pattern: orientation, DOB level, given-name level,
+//! family-name level, postcode level, each scoring a known number of
+//! points):
+//! - E: DOB exact or swapped, and at least one name exact in either
+//!   orientation: a sequential pass over the index's compact per-day
+//!   arrays with integer comparisons;
 //! - P (the full postcode): postcode exact;
 //! - N (given name, family name, birth year): both names exact, same year;
+//!   N' the same with the names exchanged;
 //! - D (everyone born on the date or the swapped date): DOB exact or swapped.
 //!
-//! The best score any *unexamined* person could have is the highest score
-//! of a pattern no examined block covers. While that bound is within the
-//! margin of the best, the matcher examines the cheapest block that covers
-//! the pattern reaching it (P about ten people, N tens, D hundreds among a
-//! million). When no block is left to cover it, the answer is "ambiguous".
-//! So a unique answer is one that no indexed person could contest, and the
-//! common requests (everything exact, or one typo with a postcode) never
-//! need more than E and P. A unit test checks the staged decision against
-//! scoring every indexed person.
+//! Every pattern a path allows is in E or P (the swapped path's in E; the
+//! paths that need the postcode exact in P), so after E and P nobody
+//! unexamined can be eligible. The best score any *unexamined* person could
+//! have is the highest score of a pattern no examined block covers. The
+//! matcher examines E, then, while the answer is not settled, the cheapest
+//! block that covers the pattern that could still change it: a winner
+//! found so far is settled when that bound is clear of the margin; "no
+//! winner yet" is settled when no unexamined person could be eligible and
+//! lead everyone examined. When no block is left to cover a threatening
+//! pattern, the answer is "ambiguous". So a unique answer is one that no
+//! indexed person could contest, and the common requests (everything
+//! exact, or one typo with a postcode) never need more than E and P. A unit
+//! test checks the staged decision against scoring every indexed person.
 //!
 //! Cost: the pass over the per-day arrays is not bounded by
 //! [`MatchConfig::max_candidates`](crate::MatchConfig) (it is a few
 //! integer comparisons per person born that day); everything scored is.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use gateway_domain::Postcode;
@@ -42,17 +60,25 @@ use time::{Date, Month};
 use crate::config::Weights;
 use crate::index::{NameRef, Pc, Postings, SubjectIndex};
 use crate::name::{NameAgreement, NameKind, NormName, compare_unequal};
-use crate::types::{MatchMethod, MatchOutcome, NoMatchReason};
+use crate::types::{MatchMethod, MatchOutcome, MatchPath, NoMatchReason};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum DobAgreement {
     Exact,
     Swapped,
+    /// Same year; the day or the month one digit away, the other equal.
+    Digit,
     /// Same year, and the same month or the same day.
     Near,
     /// Same year otherwise.
     OtherSameYear,
     OtherYear,
+}
+
+/// Whether two one- or two-digit numbers, written with two digits, differ
+/// in exactly one of them.
+fn one_digit_apart(a: u8, b: u8) -> bool {
+    (a / 10 != b / 10) != (a % 10 != b % 10)
 }
 
 fn dob_agreement(request: Date, candidate: Date) -> DobAgreement {
@@ -66,6 +92,8 @@ fn dob_agreement(request: Date, candidate: Date) -> DobAgreement {
     let (cm, cd) = (u8::from(candidate.month()), candidate.day());
     if cm == rd && cd == rm {
         DobAgreement::Swapped
+    } else if (cm == rm && one_digit_apart(cd, rd)) || (cd == rd && one_digit_apart(cm, rm)) {
+        DobAgreement::Digit
     } else if cm == rm || cd == rd {
         DobAgreement::Near
     } else {
@@ -89,6 +117,7 @@ enum PcAgreement {
     Exact,
     Sector,
     District,
+    Area,
     Different,
     Unknown,
 }
@@ -103,18 +132,26 @@ fn pc_agreement(request: Option<Pc>, candidate: Option<Pc>) -> PcAgreement {
                 PcAgreement::District
             }
         }
+        (Some(a), Some(b)) if a.area() == b.area() => PcAgreement::Area,
         (Some(_), Some(_)) => PcAgreement::Different,
         _ => PcAgreement::Unknown,
     }
 }
 
-/// Name agreement as the scores see it: partial, typo and weak weigh the
-/// same, but a weak agreement never makes a person eligible.
+/// Name agreement as the scores and paths see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum NameLevel {
     Exact,
+    /// One name's words among the other's ("Jones"/"Smith-Jones").
     Close,
+    /// A typo within the tolerance: scored as close.
+    Typo,
+    /// One edit in a name under four letters: scored as close.
+    Short,
+    /// Never a path; scored as close so that such a person competes.
     Weak,
+    /// Two edits in a five-to-nine-letter name.
+    Far,
     Disagree,
 }
 
@@ -122,32 +159,59 @@ impl From<NameAgreement> for NameLevel {
     fn from(a: NameAgreement) -> Self {
         match a {
             NameAgreement::Exact => NameLevel::Exact,
-            NameAgreement::Partial | NameAgreement::Typo => NameLevel::Close,
+            NameAgreement::Partial => NameLevel::Close,
+            NameAgreement::Typo => NameLevel::Typo,
+            NameAgreement::ShortTypo => NameLevel::Short,
             NameAgreement::Weak => NameLevel::Weak,
+            NameAgreement::TwoEdits => NameLevel::Far,
             NameAgreement::Disagree => NameLevel::Disagree,
         }
     }
 }
 
-/// How one person agrees with the request, field by field.
+/// Whether the request's names are compared with the candidate's as
+/// written, or exchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Orientation {
+    Direct,
+    Swapped,
+}
+
+/// How one person agrees with the request, field by field, in one
+/// orientation (`given` is the request's given name against the
+/// candidate's given name when direct, family name when swapped).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Pattern {
+    orientation: Orientation,
     dob: DobAgreement,
     given: NameLevel,
     family: NameLevel,
     postcode: PcAgreement,
 }
 
+/// Whether the request's own names are real names: borne, in the same
+/// role, by at least [`crate::TypoTolerance::held_by`] indexed people. A
+/// misspelling is rare; a name several people bear is more likely a
+/// different name (an unindexed twin Sophia, not a slip for Sophie), so no
+/// path accepts it as a slip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Known {
+    given: bool,
+    family: bool,
+}
+
 impl Pattern {
     fn score(&self, w: &Weights) -> i32 {
-        let name = |l: NameLevel, exact: i32, close: i32, disagree: i32| match l {
+        let name = |l: NameLevel, exact: i32, close: i32, far: i32, disagree: i32| match l {
             NameLevel::Exact => exact,
-            NameLevel::Close | NameLevel::Weak => close,
+            NameLevel::Close | NameLevel::Typo | NameLevel::Short | NameLevel::Weak => close,
+            NameLevel::Far => far,
             NameLevel::Disagree => disagree,
         };
         let dob = match self.dob {
             DobAgreement::Exact => w.dob_exact,
             DobAgreement::Swapped => w.dob_swapped,
+            DobAgreement::Digit => w.dob_digit,
             DobAgreement::Near => w.dob_near,
             DobAgreement::OtherSameYear | DobAgreement::OtherYear => w.dob_other,
         };
@@ -155,26 +219,89 @@ impl Pattern {
             PcAgreement::Exact => w.postcode_exact,
             PcAgreement::Sector => w.postcode_sector,
             PcAgreement::District => w.postcode_district,
+            PcAgreement::Area => w.postcode_area,
             PcAgreement::Different => w.postcode_different,
             PcAgreement::Unknown => w.postcode_unknown,
         };
-        name(self.given, w.given_exact, w.given_close, w.given_disagree)
-            + name(
-                self.family,
-                w.family_exact,
-                w.family_close,
-                w.family_disagree,
-            )
-            + dob
+        let swap = match self.orientation {
+            Orientation::Direct => 0,
+            Orientation::Swapped => w.names_swapped_penalty,
+        };
+        name(
+            self.given,
+            w.given_exact,
+            w.given_close,
+            w.given_far,
+            w.given_disagree,
+        ) + name(
+            self.family,
+            w.family_exact,
+            w.family_close,
+            w.family_far,
+            w.family_disagree,
+        ) + dob
             + pc
+            - swap
     }
 
-    /// The one rule for a unique answer beyond the score.
-    fn eligible(&self) -> bool {
-        matches!(self.dob, DobAgreement::Exact | DobAgreement::Swapped)
-            && matches!(self.given, NameLevel::Exact | NameLevel::Close)
-            && matches!(self.family, NameLevel::Exact | NameLevel::Close)
-            && (self.given == NameLevel::Exact || self.family == NameLevel::Exact)
+    /// The path that allows a unique answer for this pattern, if any; the
+    /// one rule beyond the score and the margin. `known` is `None` when
+    /// enumerating patterns (then every name counts as nobody's, which
+    /// only makes more patterns eligible: the conservative direction).
+    fn path(&self, known: Option<Known>) -> Option<MatchPath> {
+        use NameLevel as L;
+        if self.postcode == PcAgreement::Different {
+            return None;
+        }
+        let pc_exact = self.postcode == PcAgreement::Exact;
+        let dob_exact = self.dob == DobAgreement::Exact;
+        let known = known.unwrap_or(Known {
+            given: false,
+            family: false,
+        });
+        // A slip (any edit-distance level) counts only when the request's
+        // name is not a real name of the index.
+        let slip = |l: NameLevel, request_known: bool| {
+            !request_known && matches!(l, L::Typo | L::Short | L::Far)
+        };
+        let close = |l: NameLevel, request_known: bool| {
+            matches!(l, L::Exact | L::Close) || (l == L::Typo && !request_known)
+        };
+        let (g, f) = (self.given, self.family);
+        if self.orientation == Orientation::Swapped {
+            return (g == L::Exact && f == L::Exact && dob_exact)
+                .then_some(MatchPath::NamesSwapped);
+        }
+        if matches!(self.dob, DobAgreement::Exact | DobAgreement::Swapped)
+            && close(g, known.given)
+            && close(f, known.family)
+            && (g == L::Exact || f == L::Exact)
+        {
+            return Some(MatchPath::Standard);
+        }
+        if !dob_exact {
+            return (self.dob == DobAgreement::Digit && g == L::Exact && f == L::Exact && pc_exact)
+                .then_some(MatchPath::DobDigitChanged);
+        }
+        if !pc_exact {
+            return None;
+        }
+        // DOB and postcode exact from here.
+        let kind = |l: NameLevel| match l {
+            L::Far => Some(MatchPath::TwoEditsInLongName),
+            L::Short => Some(MatchPath::OneEditInShortName),
+            _ => None,
+        };
+        if close(g, known.given) && close(f, known.family) {
+            // Neither exact, both at least close: a typo in each.
+            Some(MatchPath::TyposInBothNames)
+        } else if f == L::Exact && slip(g, known.given) {
+            kind(g)
+        } else if g == L::Exact && slip(f, known.family) {
+            kind(f)
+        } else {
+            None
+        }
     }
 
     fn dob_exact_or_swapped(&self) -> bool {
@@ -188,12 +315,14 @@ enum Block {
     E,
     P,
     N,
+    NSwapped,
     D,
 }
 
 impl Block {
     /// Whether this block holds every indexed person with this pattern.
     fn covers(self, p: &Pattern) -> bool {
+        let both_exact = p.given == NameLevel::Exact && p.family == NameLevel::Exact;
         match self {
             Block::E => {
                 p.dob_exact_or_swapped()
@@ -201,9 +330,14 @@ impl Block {
             }
             Block::P => p.postcode == PcAgreement::Exact,
             Block::N => {
-                p.dob != DobAgreement::OtherYear
-                    && p.given == NameLevel::Exact
-                    && p.family == NameLevel::Exact
+                p.orientation == Orientation::Direct
+                    && p.dob != DobAgreement::OtherYear
+                    && both_exact
+            }
+            Block::NSwapped => {
+                p.orientation == Orientation::Swapped
+                    && p.dob != DobAgreement::OtherYear
+                    && both_exact
             }
             Block::D => p.dob_exact_or_swapped(),
         }
@@ -211,10 +345,11 @@ impl Block {
 }
 
 /// Every agreement pattern a person can have with a request, best first:
-/// one list for requests with a postcode, one for requests without.
+/// one list for requests with a postcode, one for requests without, each
+/// with whether some path allows it.
 pub(crate) struct Patterns {
-    with_postcode: Vec<(i32, Pattern)>,
-    without_postcode: Vec<(i32, Pattern)>,
+    with_postcode: Vec<(i32, Pattern, bool)>,
+    without_postcode: Vec<(i32, Pattern, bool)>,
 }
 
 impl Patterns {
@@ -222,6 +357,7 @@ impl Patterns {
         let dobs = [
             DobAgreement::Exact,
             DobAgreement::Swapped,
+            DobAgreement::Digit,
             DobAgreement::Near,
             DobAgreement::OtherSameYear,
             DobAgreement::OtherYear,
@@ -229,27 +365,32 @@ impl Patterns {
         let names = [
             NameLevel::Exact,
             NameLevel::Close,
+            NameLevel::Short,
             NameLevel::Weak,
+            NameLevel::Far,
             NameLevel::Disagree,
         ];
         let all = |postcodes: &[PcAgreement]| {
             let mut out = Vec::new();
-            for &dob in &dobs {
-                for &given in &names {
-                    for &family in &names {
-                        for &postcode in postcodes {
-                            let p = Pattern {
-                                dob,
-                                given,
-                                family,
-                                postcode,
-                            };
-                            out.push((p.score(w), p));
+            for orientation in [Orientation::Direct, Orientation::Swapped] {
+                for &dob in &dobs {
+                    for &given in &names {
+                        for &family in &names {
+                            for &postcode in postcodes {
+                                let p = Pattern {
+                                    orientation,
+                                    dob,
+                                    given,
+                                    family,
+                                    postcode,
+                                };
+                                out.push((p.score(w), p, p.path(None).is_some()));
+                            }
                         }
                     }
                 }
             }
-            out.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
+            out.sort_by_key(|(score, _, _)| std::cmp::Reverse(*score));
             out
         };
         Patterns {
@@ -257,6 +398,7 @@ impl Patterns {
                 PcAgreement::Exact,
                 PcAgreement::Sector,
                 PcAgreement::District,
+                PcAgreement::Area,
                 PcAgreement::Different,
                 PcAgreement::Unknown,
             ]),
@@ -264,16 +406,24 @@ impl Patterns {
         }
     }
 
-    /// The best-scoring pattern no examined block covers.
-    fn worst_unexamined(&self, with_postcode: bool, examined: &[Block]) -> Option<(i32, Pattern)> {
+    /// The best-scoring pattern no examined block covers, among the
+    /// eligible ones only if `eligible_only`.
+    fn best_unexamined(
+        &self,
+        with_postcode: bool,
+        examined: &[Block],
+        eligible_only: bool,
+    ) -> Option<(i32, Pattern)> {
         let list = if with_postcode {
             &self.with_postcode
         } else {
             &self.without_postcode
         };
         list.iter()
-            .find(|(_, p)| !examined.iter().any(|b| b.covers(p)))
-            .copied()
+            .find(|(_, p, eligible)| {
+                (*eligible || !eligible_only) && !examined.iter().any(|b| b.covers(p))
+            })
+            .map(|&(score, p, _)| (score, p))
     }
 }
 
@@ -289,7 +439,7 @@ struct Query {
 }
 
 impl Query {
-    /// The days whose people can be eligible, with how they agree.
+    /// The days whose people are in blocks E and D, with how they agree.
     fn days(&self) -> impl Iterator<Item = (i32, DobAgreement)> {
         std::iter::once((self.dob.to_julian_day(), DobAgreement::Exact)).chain(
             self.swapped
@@ -298,15 +448,17 @@ impl Query {
     }
 
     /// Whether a person with these names is in block E (given that their
-    /// DOB is exact or swapped).
+    /// DOB is exact or swapped): one name exact in either orientation.
     fn one_name_exact(&self, given: NameRef, family: NameRef) -> bool {
-        self.given_key == Some(given.joined) || self.family_key == Some(family.joined)
+        let g = Some(given.joined);
+        let f = Some(family.joined);
+        self.given_key == g || self.family_key == f || self.given_key == f || self.family_key == g
     }
 }
 
-/// A fast hasher for the small dense integer ids of interned names. The
-/// ids are assigned by the index, not chosen by a requester, so there is
-/// no flooding concern.
+/// A fast hasher for the small dense integer ids of interned names and
+/// slots. The ids are assigned by the index, not chosen by a requester, so
+/// there is no flooding concern.
 #[derive(Default)]
 struct IdHasher(u64);
 
@@ -325,12 +477,32 @@ impl Hasher for IdHasher {
 }
 
 type Memo = HashMap<u32, NameAgreement, BuildHasherDefault<IdHasher>>;
+type SlotSet = HashSet<u32, BuildHasherDefault<IdHasher>>;
+
+/// One examined person.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    slot: u32,
+    /// The better score of the two orientations.
+    rank: i32,
+    /// The better score among the orientations a path allows.
+    eligible: Option<(i32, MatchPath, Pattern)>,
+}
+
+/// Which request name a candidate name is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Against {
+    Given,
+    Family,
+}
 
 /// Scores candidates for one request, remembering how each distinct
-/// indexed name compares (many candidates share a name).
+/// indexed name compares with each request name (many candidates share a
+/// name).
 struct Scorer<'a, K> {
     index: &'a SubjectIndex<K>,
     q: &'a Query,
+    known: Known,
     given_memo: Memo,
     family_memo: Memo,
 }
@@ -340,64 +512,91 @@ impl<'a, K: Clone + Eq + Hash> Scorer<'a, K> {
         Scorer {
             index,
             q,
+            known: index.known(q),
             given_memo: Memo::with_capacity_and_hasher(64, BuildHasherDefault::default()),
             family_memo: Memo::with_capacity_and_hasher(64, BuildHasherDefault::default()),
         }
     }
 
-    fn name(&mut self, family: bool, r: NameRef) -> NameAgreement {
+    fn name(&mut self, against: Against, r: NameRef) -> NameLevel {
         if r.is_none() {
-            return NameAgreement::Disagree;
+            return NameLevel::Disagree;
         }
-        let (q, q_key, memo, kind) = if family {
-            (
+        let (q, q_key, memo, kind) = match against {
+            Against::Family => (
                 &self.q.family,
                 self.q.family_key,
                 &mut self.family_memo,
                 NameKind::Family,
-            )
-        } else {
-            (
+            ),
+            Against::Given => (
                 &self.q.given,
                 self.q.given_key,
                 &mut self.given_memo,
                 NameKind::Given,
-            )
+            ),
         };
         if q_key == Some(r.joined) {
-            return NameAgreement::Exact;
+            return NameAgreement::Exact.into();
         }
         if let Some(&a) = memo.get(&r.id) {
-            return a;
+            return a.into();
         }
         let a = match self.index.names.get(r.id) {
             None => NameAgreement::Disagree,
             Some(info) => compare_unequal(q, &info.name, kind, &self.index.config.typo),
         };
         memo.insert(r.id, a);
-        a
+        a.into()
     }
 
-    fn pattern_of(
+    fn candidate(
         &mut self,
+        slot: u32,
         dob: DobAgreement,
         given: NameRef,
         family: NameRef,
         postcode: Option<Pc>,
-    ) -> Pattern {
-        Pattern {
+    ) -> Candidate {
+        let w = &self.index.config.weights;
+        let postcode = pc_agreement(self.q.postcode, postcode);
+        let direct = Pattern {
+            orientation: Orientation::Direct,
             dob,
-            given: self.name(false, given).into(),
-            family: self.name(true, family).into(),
-            postcode: pc_agreement(self.q.postcode, postcode),
+            given: self.name(Against::Given, given),
+            family: self.name(Against::Family, family),
+            postcode,
+        };
+        let swapped = Pattern {
+            orientation: Orientation::Swapped,
+            dob,
+            given: self.name(Against::Given, family),
+            family: self.name(Against::Family, given),
+            postcode,
+        };
+        let (ds, ss) = (direct.score(w), swapped.score(w));
+        let eligible = [(ds, direct), (ss, swapped)]
+            .into_iter()
+            .filter_map(|(s, p)| p.path(Some(self.known)).map(|path| (s, path, p)))
+            .max_by_key(|(s, _, _)| *s);
+        Candidate {
+            slot,
+            rank: ds.max(ss),
+            eligible,
         }
     }
 
-    /// The pattern of the person in `slot`, from their record.
-    fn pattern(&mut self, slot: u32) -> Option<Pattern> {
+    /// The candidate in `slot`, from their record.
+    fn candidate_at(&mut self, slot: u32) -> Option<Candidate> {
         let r = self.index.record(slot)?;
         let (given, family, dob, postcode) = (r.given, r.family, r.dob, r.postcode);
-        Some(self.pattern_of(dob_agreement(self.q.dob, dob), given, family, postcode))
+        Some(self.candidate(
+            slot,
+            dob_agreement(self.q.dob, dob),
+            given,
+            family,
+            postcode,
+        ))
     }
 }
 
@@ -426,7 +625,8 @@ impl<K: Clone + Eq + Hash> SubjectIndex<K> {
         self.decide(&q)
     }
 
-    /// The slots in block P or N for this request (possibly with repeats).
+    /// The slots in block P, N or N' for this request (possibly with
+    /// repeats).
     fn posted_slots(&self, q: &Query, block: Block) -> Vec<u32> {
         let postings: Option<&Postings> = match block {
             Block::P => q.postcode.and_then(|pc| self.by_postcode.get(&pc)),
@@ -434,125 +634,247 @@ impl<K: Clone + Eq + Hash> SubjectIndex<K> {
                 (Some(g), Some(f)) => self.by_names_year.get(&(g, f, q.dob.year())),
                 _ => None,
             },
+            Block::NSwapped => match (q.given_key, q.family_key) {
+                (Some(g), Some(f)) => self.by_names_year.get(&(f, g, q.dob.year())),
+                _ => None,
+            },
             Block::E | Block::D => None,
         };
         postings.map(|p| p.as_slice().to_vec()).unwrap_or_default()
     }
 
-    fn decide(&self, q: &Query) -> MatchOutcome<K> {
-        let cap = self.config.max_candidates;
-        let margin = self.config.margin;
-        let w = &self.config.weights;
-        let mut scorer = Scorer::new(self, q);
+    /// Whether the request's names are real names of the index.
+    fn known(&self, q: &Query) -> Known {
+        let held_by = self.config.typo.held_by;
+        Known {
+            given: q
+                .given_key
+                .is_some_and(|k| self.given_freq.count(&k) >= held_by),
+            family: q
+                .family_key
+                .is_some_and(|k| self.family_freq.count(&k) >= held_by),
+        }
+    }
 
-        // Stage 1: block E, where every eligible person is: a sequential
-        // pass over the people born on the date and on the swapped date.
-        let mut scored: Vec<(u32, i32, bool)> = Vec::with_capacity(32);
-        for (day, dob) in q.days() {
-            for h in self.by_dob.get(&day).map_or(&[][..], Vec::as_slice) {
-                if q.one_name_exact(h.given, h.family) {
-                    if scored.len() >= cap {
-                        return MatchOutcome::none(NoMatchReason::TooManyCandidates);
-                    }
-                    let p = scorer.pattern_of(dob, h.given, h.family, h.postcode);
-                    scored.push((h.slot, p.score(w), p.eligible()));
-                }
-            }
+    /// How much the rarity of what `p` agrees on moves its score at the
+    /// threshold (direct orientation only: a swap gets no rarity bonus).
+    fn frequency_adjustment(&self, q: &Query, p: &Pattern) -> i32 {
+        if p.orientation != Orientation::Direct {
+            return 0;
         }
-        if scored.is_empty() {
-            return MatchOutcome::none(NoMatchReason::NoCandidate);
-        }
-        let Some((best_slot, best)) = scored
-            .iter()
-            .filter(|(_, _, eligible)| *eligible)
-            .max_by_key(|(_, score, _)| *score)
-            .map(|&(slot, score, _)| (slot, score))
-        else {
-            return MatchOutcome::none(NoMatchReason::BelowThreshold);
-        };
-        if best < self.config.threshold {
-            return MatchOutcome::none(NoMatchReason::BelowThreshold);
-        }
-        let mut runner_up = scored
-            .iter()
-            .filter(|(slot, _, _)| *slot != best_slot)
-            .map(|(_, score, _)| *score)
-            .max();
-        let contested = |r: Option<i32>| r.is_some_and(|r| best - r < margin);
-        if contested(runner_up) {
-            return MatchOutcome::none(NoMatchReason::Ambiguous);
-        }
-
-        // Stage 2: while someone not yet examined could come within the
-        // margin, examine the cheapest block that holds them.
-        let mut seen: Vec<u32> = scored.iter().map(|s| s.0).collect();
-        seen.sort_unstable();
-        let mut examined = vec![Block::E];
-        let with_postcode = q.postcode.is_some();
-        while let Some((bound, pattern)) = self.patterns.worst_unexamined(with_postcode, &examined)
+        let f = &self.config.frequency;
+        let mut adj = 0;
+        if p.given == NameLevel::Exact
+            && let Some(k) = q.given_key
         {
-            if best - bound >= margin {
-                break;
-            }
-            let Some(block) = [Block::P, Block::N, Block::D]
-                .into_iter()
-                .find(|b| !examined.contains(b) && b.covers(&pattern))
-            else {
-                return MatchOutcome::none(NoMatchReason::Ambiguous);
-            };
-            examined.push(block);
-            let mut more: Vec<u32> = Vec::new();
-            let mut note = |slot: u32, p: Pattern, more: &mut Vec<u32>| {
-                let s = p.score(w);
-                runner_up = Some(runner_up.map_or(s, |r| r.max(s)));
-                more.push(slot);
-            };
-            if block == Block::D {
+            adj += self.given_freq.weight(&k, f.max_bonus, f.max_malus);
+        }
+        if p.family == NameLevel::Exact
+            && let Some(k) = q.family_key
+        {
+            adj += self.family_freq.weight(&k, f.max_bonus, f.max_malus);
+        }
+        if matches!(
+            p.postcode,
+            PcAgreement::Exact | PcAgreement::Sector | PcAgreement::District
+        ) && let Some(pc) = q.postcode
+        {
+            adj += self
+                .district_freq
+                .weight(&pc.district(), f.max_bonus, f.max_malus);
+        }
+        adj
+    }
+
+    /// Examine one block: score everyone in it not yet seen. `Err` when
+    /// that would pass the candidate cap.
+    fn examine(
+        &self,
+        q: &Query,
+        block: Block,
+        scorer: &mut Scorer<'_, K>,
+        seen: &mut SlotSet,
+        out: &mut Vec<Candidate>,
+    ) -> Result<(), NoMatchReason> {
+        let cap = self.config.max_candidates;
+        match block {
+            Block::E | Block::D => {
                 for (day, dob) in q.days() {
                     for h in self.by_dob.get(&day).map_or(&[][..], Vec::as_slice) {
-                        if h.slot == best_slot || seen.binary_search(&h.slot).is_ok() {
+                        if block == Block::E && !q.one_name_exact(h.given, h.family) {
                             continue;
                         }
-                        if seen.len() + more.len() >= cap {
-                            return MatchOutcome::none(NoMatchReason::TooManyCandidates);
+                        if seen.contains(&h.slot) {
+                            continue;
                         }
-                        let p = scorer.pattern_of(dob, h.given, h.family, h.postcode);
-                        note(h.slot, p, &mut more);
+                        if out.len() >= cap {
+                            return Err(NoMatchReason::TooManyCandidates);
+                        }
+                        seen.insert(h.slot);
+                        out.push(scorer.candidate(h.slot, dob, h.given, h.family, h.postcode));
                     }
                 }
-            } else {
-                let mut slots = self.posted_slots(q, block);
-                slots.sort_unstable();
-                slots.dedup();
-                for slot in slots {
-                    if slot == best_slot || seen.binary_search(&slot).is_ok() {
+            }
+            Block::P | Block::N | Block::NSwapped => {
+                for slot in self.posted_slots(q, block) {
+                    if seen.contains(&slot) {
                         continue;
                     }
-                    if seen.len() + more.len() >= cap {
-                        return MatchOutcome::none(NoMatchReason::TooManyCandidates);
+                    if out.len() >= cap {
+                        return Err(NoMatchReason::TooManyCandidates);
                     }
-                    if let Some(p) = scorer.pattern(slot) {
-                        note(slot, p, &mut more);
+                    seen.insert(slot);
+                    if let Some(c) = scorer.candidate_at(slot) {
+                        out.push(c);
                     }
                 }
             }
-            if contested(runner_up) {
-                return MatchOutcome::none(NoMatchReason::Ambiguous);
-            }
-            seen.extend_from_slice(&more);
-            seen.sort_unstable();
         }
+        Ok(())
+    }
 
-        match self.record(best_slot) {
-            Some(rec) => MatchOutcome::Unique {
-                key: rec.key.clone(),
-                method: MatchMethod::Demographic {
-                    score: best,
-                    margin: runner_up.map(|r| best - r),
-                },
-            },
-            None => MatchOutcome::none(NoMatchReason::NoCandidate),
+    fn decide(&self, q: &Query) -> MatchOutcome<K> {
+        let threshold = self.config.threshold;
+        let margin = self.config.margin;
+        let with_postcode = q.postcode.is_some();
+        let mut scorer = Scorer::new(self, q);
+        let mut seen = SlotSet::with_capacity_and_hasher(64, BuildHasherDefault::default());
+        let mut candidates: Vec<Candidate> = Vec::with_capacity(32);
+        let mut examined: Vec<Block> = Vec::with_capacity(5);
+        let mut next = Some(Block::E);
+        loop {
+            if let Some(block) = next.take() {
+                if let Err(reason) = self.examine(q, block, &mut scorer, &mut seen, &mut candidates)
+                {
+                    return MatchOutcome::none(reason);
+                }
+                examined.push(block);
+            }
+            // The best eligible person so far, and everyone else's best.
+            let best = candidates
+                .iter()
+                .filter_map(|c| c.eligible.map(|e| (c.slot, e)))
+                .max_by_key(|(_, (score, _, _))| *score);
+            let runner_up = candidates
+                .iter()
+                .filter(|c| best.is_none_or(|(slot, _)| c.slot != slot))
+                .map(|c| c.rank)
+                .max();
+            let top = candidates.iter().map(|c| c.rank).max();
+            // A twin of the winner contests a weak-name answer outright.
+            let runner_up = match best {
+                Some((slot, (score, path, p)))
+                    if self.twin_contests(slot, path, &p, candidates.iter().map(|c| c.slot)) =>
+                {
+                    Some(runner_up.map_or(score, |r| r.max(score)))
+                }
+                _ => runner_up,
+            };
+            let settled_winner = best.filter(|&(_, (score, _, p))| {
+                score + self.frequency_adjustment(q, &p) >= threshold
+                    && runner_up.is_none_or(|r| score - r >= margin)
+            });
+            let block_for = |p: &Pattern| {
+                [Block::P, Block::N, Block::NSwapped, Block::D]
+                    .into_iter()
+                    .filter(|b| *b != Block::P || with_postcode)
+                    .find(|b| !examined.contains(b) && b.covers(p))
+            };
+            match settled_winner {
+                Some((slot, (score, path, _))) => {
+                    // Could anyone unexamined come within the margin?
+                    match self
+                        .patterns
+                        .best_unexamined(with_postcode, &examined, false)
+                    {
+                        Some((bound, p)) if score - bound < margin => match block_for(&p) {
+                            Some(b) => next = Some(b),
+                            None => return MatchOutcome::none(NoMatchReason::Ambiguous),
+                        },
+                        _ => {
+                            return match self.record(slot) {
+                                Some(rec) => MatchOutcome::Unique {
+                                    key: rec.key.clone(),
+                                    method: MatchMethod::Demographic {
+                                        score,
+                                        margin: runner_up.map(|r| score - r),
+                                        path,
+                                    },
+                                },
+                                None => MatchOutcome::none(NoMatchReason::NoCandidate),
+                            };
+                        }
+                    }
+                }
+                None => {
+                    // Could anyone unexamined be eligible, reach the
+                    // threshold and lead everyone examined?
+                    let hope = self
+                        .patterns
+                        .best_unexamined(with_postcode, &examined, true)
+                        .filter(|(bound, _)| {
+                            *bound + self.max_frequency_bonus() >= threshold
+                                && top.is_none_or(|t| *bound - t >= margin)
+                        });
+                    match hope.and_then(|(_, p)| block_for(&p)) {
+                        Some(b) => next = Some(b),
+                        None => {
+                            let reason = match best {
+                                _ if candidates.is_empty() => NoMatchReason::NoCandidate,
+                                Some((_, (score, _, p)))
+                                    if score + self.frequency_adjustment(q, &p) >= threshold =>
+                                {
+                                    NoMatchReason::Ambiguous
+                                }
+                                _ => NoMatchReason::BelowThreshold,
+                            };
+                            return MatchOutcome::none(reason);
+                        }
+                    }
+                }
+            }
         }
+    }
+
+    /// Whether someone among `others` is a twin of the winner in `slot`
+    /// for the purpose of a path that excused a name: same DOB and postcode
+    /// and the same name in every field the path did not excuse. For twins
+    /// those fields are no evidence between them; only the name is, and a
+    /// name with two slips, or a slip in a three-letter name, is too weak
+    /// to choose ("Sofia" between twins Sophie and Sophia goes to neither).
+    /// Such a twin is in block E (DOB exact, one name exact) or P (postcode
+    /// exact), which these paths always examine.
+    fn twin_contests(
+        &self,
+        slot: u32,
+        path: MatchPath,
+        p: &Pattern,
+        others: impl Iterator<Item = u32>,
+    ) -> bool {
+        let (given_excused, family_excused) = match path {
+            MatchPath::TwoEditsInLongName
+            | MatchPath::OneEditInShortName
+            | MatchPath::TyposInBothNames => {
+                (p.given != NameLevel::Exact, p.family != NameLevel::Exact)
+            }
+            _ => return false,
+        };
+        let Some(w) = self.record(slot) else {
+            return false;
+        };
+        others.filter(|&o| o != slot).any(|o| {
+            self.record(o).is_some_and(|r| {
+                r.dob == w.dob
+                    && r.postcode == w.postcode
+                    && (given_excused || r.given.joined == w.given.joined)
+                    && (family_excused || r.family.joined == w.family.joined)
+            })
+        })
+    }
+
+    /// The most the frequency adjustment can add to a score.
+    fn max_frequency_bonus(&self) -> i32 {
+        3 * self.config.frequency.max_bonus
     }
 }
 
@@ -567,21 +889,28 @@ mod tests {
     /// The decision rule applied to every indexed person, with no blocks.
     fn brute_force(index: &SubjectIndex, q: &Query) -> Option<CcisId> {
         let mut scorer = Scorer::new(index, q);
-        let w = &index.config.weights;
-        let scored: Vec<(u32, i32, bool)> = (0..index.slots.len() as u32)
-            .filter_map(|slot| {
-                let p = scorer.pattern(slot)?;
-                Some((slot, p.score(w), p.eligible()))
-            })
+        let scored: Vec<Candidate> = (0..index.slots.len() as u32)
+            .filter_map(|slot| scorer.candidate_at(slot))
             .collect();
-        let &(best_slot, best, _) = scored.iter().filter(|s| s.2).max_by_key(|s| s.1)?;
-        if best < index.config.threshold {
+        let (best_slot, (best, _, p)) = scored
+            .iter()
+            .filter_map(|c| c.eligible.map(|e| (c.slot, e)))
+            .max_by_key(|(_, (s, _, _))| *s)?;
+        if best + index.frequency_adjustment(q, &p) < index.config.threshold {
+            return None;
+        }
+        let path = scored
+            .iter()
+            .find(|c| c.slot == best_slot)
+            .and_then(|c| c.eligible)
+            .map(|(_, path, _)| path)?;
+        if index.twin_contests(best_slot, path, &p, scored.iter().map(|c| c.slot)) {
             return None;
         }
         let runner = scored
             .iter()
-            .filter(|s| s.0 != best_slot)
-            .map(|s| s.1)
+            .filter(|c| c.slot != best_slot)
+            .map(|c| c.rank)
             .max();
         if runner.is_some_and(|r| best - r < index.config.margin) {
             return None;
@@ -665,20 +994,29 @@ mod tests {
             // Often a twin, namesake or neighbour of `a`, sometimes anyone.
             let b = &people[(people.iter().position(|p| std::ptr::eq(p, a)).unwrap() + next(3))
                 % people.len()];
-            let given = match next(4) {
+            let mut given = match next(5) {
                 0 => b.given_name.clone(),
                 1 => format!("{}e", a.given_name),
+                2 => a.given_name.replacen('a', "", 1).replacen('e', "i", 1),
                 _ => a.given_name.clone(),
             };
-            let family = match next(5) {
+            let mut family = match next(6) {
                 0 => b.family_name.clone(),
                 1 => a.family_name.replacen('o', "a", 1),
+                2 => a.family_name.replacen('i', "y", 1).replacen('e', "a", 1),
                 _ => a.family_name.clone(),
             };
-            let dob = match next(6) {
+            if next(8) == 0 {
+                std::mem::swap(&mut given, &mut family);
+            }
+            let dob = match next(7) {
                 0 => b.date_of_birth,
                 1 => a.date_of_birth.next_day().unwrap(),
                 2 => swapped(a.date_of_birth).unwrap_or(a.date_of_birth),
+                3 => a
+                    .date_of_birth
+                    .replace_month(Month::December)
+                    .unwrap_or(a.date_of_birth),
                 _ => a.date_of_birth,
             };
             let pc = match next(4) {
@@ -690,12 +1028,22 @@ mod tests {
             let q = query(&index, &given, &family, dob, pc);
             let staged = index.decide(&q);
             let reference = brute_force(&index, &q);
-            assert_eq!(staged.key(), reference.as_ref(), "{staged:?}");
-            agree += 1;
+            if staged.is_unique() {
+                // Never a different answer from scoring everyone.
+                assert_eq!(staged.key(), reference.as_ref(), "{staged:?}");
+            }
+            if staged.key() == reference.as_ref() {
+                agree += 1;
+            } else {
+                // Scoring everyone found a unique answer the blocks could
+                // not prove (a pattern no block covers was within the
+                // margin): the staged answer is "ambiguous" instead.
+                assert_eq!(staged.reason(), Some(NoMatchReason::Ambiguous));
+            }
             unique += usize::from(staged.is_unique());
         }
-        assert_eq!(agree, 3_000);
-        println!("{unique} of 3000 borderline requests unique");
+        println!("{unique} of 3000 borderline requests unique, {agree} as scoring everyone");
+        assert!(agree >= 2_970, "{agree}");
         // The mix must exercise both answers.
         assert!(unique > 500 && unique < 2_900, "{unique}");
     }
@@ -708,8 +1056,15 @@ mod tests {
             dob_agreement(r, date!(2008 - 03 - 07)),
             DobAgreement::Swapped
         );
-        assert_eq!(dob_agreement(r, date!(2008 - 07 - 04)), DobAgreement::Near);
-        assert_eq!(dob_agreement(r, date!(2008 - 08 - 03)), DobAgreement::Near);
+        assert_eq!(dob_agreement(r, date!(2008 - 07 - 04)), DobAgreement::Digit);
+        assert_eq!(dob_agreement(r, date!(2008 - 07 - 13)), DobAgreement::Digit);
+        assert_eq!(dob_agreement(r, date!(2008 - 08 - 03)), DobAgreement::Digit);
+        assert_eq!(dob_agreement(r, date!(2008 - 07 - 14)), DobAgreement::Near);
+        assert_eq!(dob_agreement(r, date!(2008 - 12 - 03)), DobAgreement::Near);
+        assert_eq!(
+            dob_agreement(date!(2008 - 12 - 03), date!(2008 - 02 - 03)),
+            DobAgreement::Digit
+        );
         assert_eq!(
             dob_agreement(r, date!(2008 - 08 - 04)),
             DobAgreement::OtherSameYear

@@ -11,7 +11,15 @@
 //!   resembles the request;
 //! - (given name, family name, birth year): people who could be confused
 //!   with the subject because of a slip in the day or month;
-//! - full postcode: the household, where twins and siblings live.
+//! - full postcode: the household, where twins and siblings live;
+//! - how many people hold each given name, each family name and each
+//!   postcode district (with the sum of squared counts), for the
+//!   frequency weights of [`crate::FrequencyWeights`]. They are counts, so
+//!   an index kept current by insert, update and remove holds exactly the
+//!   numbers of one built afresh.
+//!
+//! A placeholder postcode (area `ZZ`, as in `ZZ99 3VZ` "no fixed abode")
+//! is no postcode to the index: it is never filed, counted or compared.
 //!
 //! Names are interned: each distinct name is normalised once and held once,
 //! however many people share it. Interned names are never freed (the set
@@ -106,8 +114,17 @@ pub(crate) struct Pc {
 }
 
 impl Pc {
+    /// The compact form of `p`, or `None` for a placeholder postcode
+    /// (area `ZZ`), which is never evidence about where anyone lives.
     pub(crate) fn new(p: &Postcode) -> Option<Pc> {
-        let s = p.as_str().as_bytes();
+        Pc::from_bytes(p.as_str().as_bytes())
+    }
+
+    /// From a postcode's characters without spaces (already validated).
+    fn from_bytes(s: &[u8]) -> Option<Pc> {
+        if s.starts_with(b"ZZ") {
+            return None;
+        }
         let mut bytes = [0u8; 7];
         bytes.get_mut(..s.len())?.copy_from_slice(s);
         Some(Pc {
@@ -122,11 +139,95 @@ impl Pc {
         self.bytes.get(..n).unwrap_or_default()
     }
 
+    /// The area: the outward code's leading letters (`ME` of `ME14`).
+    pub(crate) fn area(&self) -> &[u8] {
+        let outward = self.outward();
+        let n = outward
+            .iter()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .count();
+        outward.get(..n).unwrap_or_default()
+    }
+
+    /// The district as a table key: the outward code, zero-padded.
+    pub(crate) fn district(&self) -> [u8; 4] {
+        let mut key = [0u8; 4];
+        for (k, c) in key.iter_mut().zip(self.outward()) {
+            *k = *c;
+        }
+        key
+    }
+
     /// The sector digit (first character of the inward code).
     pub(crate) fn sector_digit(&self) -> Option<u8> {
         self.bytes
             .get(usize::from(self.len).saturating_sub(3))
             .copied()
+    }
+}
+
+/// How many people hold each value of one field, and the sum of the
+/// squared counts (so that `sum_squares / people` is how many people hold
+/// the value of a person chosen at random).
+pub(crate) struct Frequencies<Q> {
+    counts: HashMap<Q, u32>,
+    sum_squares: u64,
+    people: u64,
+}
+
+impl<Q: Hash + Eq> Default for Frequencies<Q> {
+    fn default() -> Self {
+        Frequencies {
+            counts: HashMap::new(),
+            sum_squares: 0,
+            people: 0,
+        }
+    }
+}
+
+impl<Q: Hash + Eq> Frequencies<Q> {
+    fn add(&mut self, key: Q) {
+        let c = self.counts.entry(key).or_insert(0);
+        // (c + 1)^2 - c^2 = 2c + 1
+        self.sum_squares += 2 * u64::from(*c) + 1;
+        *c += 1;
+        self.people += 1;
+    }
+
+    fn remove(&mut self, key: &Q) {
+        if let Some(c) = self.counts.get_mut(key) {
+            // c^2 - (c - 1)^2 = 2c - 1
+            self.sum_squares = self.sum_squares.saturating_sub(2 * u64::from(*c) - 1);
+            self.people = self.people.saturating_sub(1);
+            *c -= 1;
+            if *c == 0 {
+                self.counts.remove(key);
+            }
+        }
+    }
+
+    /// How many people hold `key`.
+    pub(crate) fn count(&self, key: &Q) -> u32 {
+        self.counts.get(key).copied().unwrap_or(0)
+    }
+
+    /// The weight of agreeing on `key`: `log2(typical / count)`, rounded
+    /// and clamped to `-max_malus..=max_bonus`; 0 for a value nobody holds.
+    pub(crate) fn weight(&self, key: &Q, max_bonus: i32, max_malus: i32) -> i32 {
+        let Some(&count) = self.counts.get(key) else {
+            return 0;
+        };
+        if count == 0 || self.people == 0 {
+            return 0;
+        }
+        let typical = self.sum_squares as f64 / self.people as f64;
+        let w = (typical / f64::from(count)).log2().round();
+        // Clamped first, so the conversion cannot overflow.
+        w.clamp(-f64::from(max_malus), f64::from(max_bonus)) as i32
+    }
+
+    fn heap_bytes(&self) -> usize {
+        (self.counts.capacity() * 8 / 7) * (std::mem::size_of::<(Q, u32)>() + 1)
     }
 }
 
@@ -246,6 +347,12 @@ pub struct SubjectIndex<K = CcisId> {
     /// (joined given key, joined family key, birth year).
     pub(crate) by_names_year: HashMap<(u32, u32, i32), Postings>,
     pub(crate) by_postcode: HashMap<Pc, Postings>,
+    /// Given names by joined key.
+    pub(crate) given_freq: Frequencies<u32>,
+    /// Family names by joined key.
+    pub(crate) family_freq: Frequencies<u32>,
+    /// Postcode districts.
+    pub(crate) district_freq: Frequencies<[u8; 4]>,
 }
 
 impl<K: fmt::Debug> fmt::Debug for SubjectIndex<K> {
@@ -289,6 +396,9 @@ impl<K: Clone + Eq + Hash> SubjectIndex<K> {
             by_dob: HashMap::new(),
             by_names_year: HashMap::new(),
             by_postcode: HashMap::new(),
+            given_freq: Frequencies::default(),
+            family_freq: Frequencies::default(),
+            district_freq: Frequencies::default(),
         }
     }
 
@@ -365,6 +475,9 @@ impl<K: Clone + Eq + Hash> SubjectIndex<K> {
                 .sum::<usize>()
             + postings(&self.by_names_year)
             + postings(&self.by_postcode)
+            + self.given_freq.heap_bytes()
+            + self.family_freq.heap_bytes()
+            + self.district_freq.heap_bytes()
             + names
     }
 
@@ -506,6 +619,13 @@ impl<K: Clone + Eq + Hash> SubjectIndex<K> {
         }
         if let Some(pc) = r.postcode {
             post(&mut self.by_postcode, pc, slot);
+            self.district_freq.add(pc.district());
+        }
+        if !r.given.is_none() {
+            self.given_freq.add(r.given.joined);
+        }
+        if !r.family.is_none() {
+            self.family_freq.add(r.family.joined);
         }
     }
 
@@ -527,6 +647,13 @@ impl<K: Clone + Eq + Hash> SubjectIndex<K> {
         }
         if let Some(pc) = r.postcode {
             unpost(&mut self.by_postcode, &pc, slot);
+            self.district_freq.remove(&pc.district());
+        }
+        if !r.given.is_none() {
+            self.given_freq.remove(&r.given.joined);
+        }
+        if !r.family.is_none() {
+            self.family_freq.remove(&r.family.joined);
         }
     }
 
@@ -582,8 +709,44 @@ mod tests {
         let pc = Pc::new(&Postcode::parse("SW1A 1AA").unwrap()).unwrap();
         assert_eq!(pc.outward(), b"SW1A");
         assert_eq!(pc.sector_digit(), Some(b'1'));
+        assert_eq!(pc.area(), b"SW");
+        assert_eq!(pc.district(), *b"SW1A");
         let pc = Pc::new(&Postcode::parse("N1 9GU").unwrap()).unwrap();
         assert_eq!(pc.outward(), b"N1");
+        assert_eq!(pc.area(), b"N");
+        assert_eq!(pc.district(), [b'N', b'1', 0, 0]);
         assert_eq!(pc.sector_digit(), Some(b'9'));
+    }
+
+    #[test]
+    fn placeholder_postcodes_are_no_postcode() {
+        // ZZ99 3VZ (no fixed abode), ZZ99 3CZ (England, address unknown).
+        assert!(Pc::from_bytes(b"ZZ993VZ").is_none());
+        assert!(Pc::from_bytes(b"ZZ993CZ").is_none());
+        assert!(Pc::from_bytes(b"ME141AB").is_some());
+    }
+
+    #[test]
+    fn frequencies_count_and_weigh() {
+        let mut f: Frequencies<u32> = Frequencies::default();
+        // 8 people named 1, 1 named 2, 1 named 3: typical = (64+1+1)/10.
+        for _ in 0..8 {
+            f.add(1);
+        }
+        f.add(2);
+        f.add(3);
+        assert_eq!(f.sum_squares, 66);
+        assert_eq!(f.weight(&1, 2, 3), 0); // log2(6.6/8) = -0.28
+        assert_eq!(f.weight(&2, 2, 3), 2); // log2(6.6) = 2.7, clamped
+        assert_eq!(f.weight(&2, 5, 3), 3);
+        assert_eq!(f.weight(&9, 2, 3), 0);
+        f.remove(&1);
+        f.remove(&2);
+        assert_eq!(f.sum_squares, 50);
+        assert_eq!(f.people, 8);
+        assert!(!f.counts.contains_key(&2));
+        // Removing what is not there changes nothing.
+        f.remove(&2);
+        assert_eq!((f.sum_squares, f.people), (50, 8));
     }
 }

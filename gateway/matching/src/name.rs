@@ -18,12 +18,22 @@
 //! "Jones Smith" and "Smith-Jones") is a **partial** agreement, never an
 //! equal one. A **typo** is an optimal-string-alignment (restricted
 //! Damerau-Levenshtein) distance within the tolerance for the shorter name's
-//! length: one insertion, deletion, substitution or adjacent transposition.
+//! length: one insertion, deletion, substitution or adjacent transposition
+//! from four letters, two from ten. Two weaker levels exist for the match
+//! paths that need the other three fields exact (see `demographic.rs`):
+//! **two edits** in a name of five to nine letters ("Jessica"/"Jesicca"),
+//! and **one edit** in a name under four letters ("Mia"/"Mi"). Edit distance
+//! rather than Jaro-Winkler because its limit is a count a reviewer can
+//! check by hand ("two slips") and it treats a slip at the start of a name
+//! like one at the end (Jaro-Winkler rewards shared prefixes, which lets
+//! "Jayden"/"Jaylen"-style different names score as near-equal).
 //!
 //! Not done: nicknames (Bill/William), transliteration between scripts,
 //! phonetic codes. Each of those widens what "the same name" means, and a
-//! wider meaning costs precision; none is needed to find a person whose
-//! name was typed with a slip.
+//! wider meaning costs precision. Nicknames in particular need a list: the
+//! only public one found (a US genealogy list) carries no licence we could
+//! confirm and pairs names that British twins are given (William/Liam), so
+//! it is not used.
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -179,16 +189,24 @@ pub(crate) enum NameKind {
     Family,
 }
 
-/// How two names agree, from strongest to weakest.
+/// How two names agree, from weakest to strongest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum NameAgreement {
     Disagree,
-    /// Nearly close: one edit apart although too short for the typo
-    /// tolerance ("Joe"/"José", "Mia"/"Maia"), or a given name whose words
-    /// are among the other's but not from the first ("Joe"/"Billy-Joe").
-    /// Never enough for a match; enough to be a competitor, so that a
-    /// request halfway between two people is never given to either.
+    /// Two edits apart, the shorter name five to nine letters long
+    /// ([`TypoTolerance::two_edits_path_from`]): a match only when the
+    /// other three fields agree exactly; otherwise only a competitor.
+    TwoEdits,
+    /// Nearly close: one edit apart with the shorter name a single letter
+    /// ("J"/"Jo"), or a given name whose words are among the other's but
+    /// not from the first ("Joe"/"Billy-Joe"). Never enough for a match;
+    /// enough to be a competitor, so that a request halfway between two
+    /// people is never given to either.
     Weak,
+    /// One edit apart, the shorter name two or three letters ("Mia"/"Mi",
+    /// "Joe"/"José"): too short for the typo tolerance, a match only when
+    /// the other three fields agree exactly.
+    ShortTypo,
     /// Within the typo tolerance.
     Typo,
     /// One name's words are all among the other's: any words for a family
@@ -217,18 +235,16 @@ pub(crate) fn compare_unequal(
         }
         weak = true;
     }
-    let allowed = typo.allowed_edits(a.len().min(b.len()));
-    if osa_distance_at_most(&a.chars, &b.chars, allowed.max(1)) {
-        return if allowed > 0 {
-            NameAgreement::Typo
-        } else {
-            NameAgreement::Weak
-        };
-    }
-    if weak {
-        NameAgreement::Weak
-    } else {
-        NameAgreement::Disagree
+    let shorter = a.len().min(b.len());
+    let allowed = typo.allowed_edits(shorter);
+    let distance = osa_distance_within(&a.chars, &b.chars, 2);
+    match distance {
+        Some(d) if d <= allowed => NameAgreement::Typo,
+        Some(1) if shorter >= 2 => NameAgreement::ShortTypo,
+        Some(1) => NameAgreement::Weak,
+        Some(2) if shorter >= typo.two_edits_path_from => NameAgreement::TwoEdits,
+        _ if weak => NameAgreement::Weak,
+        _ => NameAgreement::Disagree,
     }
 }
 
@@ -255,12 +271,13 @@ fn words_within(small: &NormName, big: &NormName) -> bool {
     })
 }
 
-/// Optimal string alignment distance of `a` and `b` is at most `k`.
+/// Optimal string alignment distance of `a` and `b`, if it is at most `k`.
 /// Both are at most [`MAX_CHARS`] long (so every cell fits a `u8`); rows
-/// live on the stack.
-fn osa_distance_at_most(a: &[char], b: &[char], k: usize) -> bool {
+/// live on the stack, and the computation stops as soon as a whole row
+/// exceeds `k`.
+fn osa_distance_within(a: &[char], b: &[char], k: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > k || a.len() > MAX_CHARS || b.len() > MAX_CHARS {
-        return false;
+        return None;
     }
     const W: usize = MAX_CHARS + 1;
     let k = u8::try_from(k).unwrap_or(u8::MAX);
@@ -285,12 +302,13 @@ fn osa_distance_at_most(a: &[char], b: &[char], k: usize) -> bool {
             row_min = row_min.min(v);
         }
         if row_min > k {
-            return false;
+            return None;
         }
         std::mem::swap(&mut prev2, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
     }
-    prev[b.len()] <= k
+    let d = prev[b.len()];
+    (d <= k).then_some(usize::from(d))
 }
 
 /// The comparison form of a name, words run together (`"Zoë O'Neil-Smith"`
@@ -362,12 +380,16 @@ mod tests {
         assert_eq!(cmp("Smith", "Smyth"), NameAgreement::Typo);
         assert_eq!(cmp("Smith", "Smit"), NameAgreement::Typo);
         assert_eq!(cmp("Smith", "Smithe"), NameAgreement::Typo);
-        assert_eq!(cmp("Smith", "Smythe"), NameAgreement::Disagree);
+        // Two edits in a name of five to nine letters is its own, weaker level.
+        assert_eq!(cmp("Smith", "Smythe"), NameAgreement::TwoEdits);
+        assert_eq!(cmp("Jessica", "Jesicca"), NameAgreement::TwoEdits);
+        assert_eq!(cmp("Ella", "Ellie"), NameAgreement::Disagree);
         // Short names get no typo tolerance: "Mia" and "Mai" are two names,
         // though near enough to make each other's bearer a competitor.
-        assert_eq!(cmp("Mia", "Mai"), NameAgreement::Weak);
-        assert_eq!(cmp("Ali", "Al"), NameAgreement::Weak);
-        assert_eq!(cmp("Joe", "José"), NameAgreement::Weak);
+        assert_eq!(cmp("Mia", "Mai"), NameAgreement::ShortTypo);
+        assert_eq!(cmp("Ali", "Al"), NameAgreement::ShortTypo);
+        assert_eq!(cmp("Joe", "José"), NameAgreement::ShortTypo);
+        assert_eq!(cmp("J", "Jo"), NameAgreement::Weak);
         assert_eq!(cmp("Ali", "Amy"), NameAgreement::Disagree);
         // A given name's later words are a weaker sign than its first.
         assert_eq!(
@@ -388,19 +410,23 @@ mod tests {
         // Long names tolerate two edits.
         assert_eq!(cmp("Oluwaseun", "Oluwasuen"), NameAgreement::Typo);
         assert_eq!(cmp("Fitzgerald", "Fitsgeralt"), NameAgreement::Typo);
-        assert_eq!(cmp("Fitzgerald", "Fitsgerld"), NameAgreement::Disagree);
+        // Two edits with the shorter name nine letters: the weaker level.
+        assert_eq!(cmp("Fitzgerald", "Fitsgerld"), NameAgreement::TwoEdits);
+        assert_eq!(cmp("Fitzgerald", "Fitsgrld"), NameAgreement::Disagree);
         assert_eq!(cmp("Thompson", "Tomsen"), NameAgreement::Disagree);
+        assert_eq!(cmp("Thompson", "Tomson"), NameAgreement::TwoEdits);
     }
 
     #[test]
     fn osa_distance_bounds() {
         let c = |s: &str| s.chars().collect::<Vec<_>>();
-        assert!(osa_distance_at_most(&c("abcd"), &c("abdc"), 1));
-        assert!(!osa_distance_at_most(&c("abcd"), &c("badc"), 1));
-        assert!(osa_distance_at_most(&c("abcd"), &c("badc"), 2));
-        assert!(osa_distance_at_most(&c(""), &c("a"), 1));
-        assert!(!osa_distance_at_most(&c(""), &c("ab"), 1));
+        assert_eq!(osa_distance_within(&c("abcd"), &c("abdc"), 1), Some(1));
+        assert_eq!(osa_distance_within(&c("abcd"), &c("badc"), 1), None);
+        assert_eq!(osa_distance_within(&c("abcd"), &c("badc"), 2), Some(2));
+        assert_eq!(osa_distance_within(&c(""), &c("a"), 1), Some(1));
+        assert_eq!(osa_distance_within(&c(""), &c("ab"), 1), None);
+        assert_eq!(osa_distance_within(&c("same"), &c("same"), 2), Some(0));
         let long = c(&"x".repeat(MAX_CHARS + 1));
-        assert!(!osa_distance_at_most(&long, &long, 1));
+        assert_eq!(osa_distance_within(&long, &long, 1), None);
     }
 }

@@ -94,9 +94,39 @@ impl fmt::Debug for MatchRequest {
 pub enum MatchMethod {
     /// Exactly one person holds this identifier.
     Identifier(IdKind),
-    /// Demographics: the winner's score and its lead over the next
-    /// candidate (`None` when no other candidate was found at all).
-    Demographic { score: i32, margin: Option<i32> },
+    /// Demographics: the winner's score, its lead over the next candidate
+    /// (`None` when no other candidate was found at all), and the kind of
+    /// agreement that allowed it.
+    Demographic {
+        score: i32,
+        margin: Option<i32>,
+        path: MatchPath,
+    },
+}
+
+/// Which rule allowed a demographic match. Every path also needs the score
+/// threshold and the margin over every other indexed person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchPath {
+    /// DOB exact or day/month exchanged; both names at least close (equal,
+    /// one typo, or one's words among the other's) and one of them equal.
+    /// The postcode, if given, may be anywhere in the same area.
+    Standard,
+    /// A typo in each name; DOB and postcode exact.
+    TyposInBothNames,
+    /// Two edits in a name of five to nine letters that nobody in the index
+    /// bears; the other name, the DOB and the postcode exact.
+    TwoEditsInLongName,
+    /// One edit in a name under four letters that nobody in the index
+    /// bears; the other name, the DOB and the postcode exact.
+    OneEditInShortName,
+    /// One digit of the DOB's day or month changed, same year; names and
+    /// postcode exact.
+    DobDigitChanged,
+    /// Given and family names exchanged, both otherwise equal; DOB exact;
+    /// the postcode, if given, in the same area.
+    NamesSwapped,
 }
 
 /// Why there is no unique match. For the audit log only: every requester

@@ -293,14 +293,18 @@ fn a_different_birth_year_never_matches() {
         let outcome = ask(&index, "Jack", "Smith", dob, Some("ME14 1AB"));
         assert!(!outcome.is_unique(), "{dob}");
     }
-    // Nor does another day in the same year.
+    // Nor does another day in the same year two digits away (one digit
+    // away is a slip the names and postcode can confirm: see
+    // `error_kinds.rs`).
     let outcome = ask(
         &index,
         "Jack",
         "Smith",
-        date!(2008 - 07 - 04),
+        date!(2008 - 07 - 25),
         Some("ME14 1AB"),
     );
+    assert!(!outcome.is_unique());
+    let outcome = ask(&index, "Jack", "Smith", date!(2008 - 07 - 04), None);
     assert!(!outcome.is_unique());
 }
 
@@ -639,4 +643,32 @@ fn an_invalid_configuration_is_refused() {
         ..MatchConfig::default()
     };
     assert!(SubjectIndex::<u64>::with_config(config).is_err());
+}
+
+#[test]
+fn a_missing_required_field_is_named_without_any_value() {
+    // The API answers 422 with this error's text: it must say which field
+    // is missing and echo nothing the partner sent.
+    for (json, field) in [
+        (
+            r#"{"demographics":{"given_name":"Zebedee","date_of_birth":"2008-07-03","postcode":"ME14 1AB"}}"#,
+            "family_name",
+        ),
+        (
+            r#"{"demographics":{"family_name":"Quist","date_of_birth":"2008-07-03"}}"#,
+            "given_name",
+        ),
+        (
+            r#"{"demographics":{"given_name":"Zebedee","family_name":"Quist"}}"#,
+            "date_of_birth",
+        ),
+    ] {
+        let err = serde_json::from_str::<MatchRequest>(json)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(field), "{err}");
+        for secret in ["Zebedee", "Quist", "2008", "ME14"] {
+            assert!(!err.contains(secret), "{err}");
+        }
+    }
 }
