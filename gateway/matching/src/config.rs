@@ -119,9 +119,11 @@ pub struct TypoTolerance {
     /// in the index.
     pub two_edits_path_from: usize,
     /// A request name that at least this many indexed people bear in the
-    /// same role (default 2) is a real name, never read as a slip for
-    /// another: "Sophia" is Sophie's unindexed twin, not a typo. Exact and
-    /// word-based agreement are unaffected.
+    /// same role (default 1: anyone) is a real name, never read as a slip
+    /// for another, nor (for a given name) as a short or long form of
+    /// another: "Sophia" is Sophie's unindexed twin, not a typo, and
+    /// "Lily-Mae" is not Lily. Exact agreement, and a family name's words
+    /// among another's, are unaffected.
     pub held_by: u32,
 }
 
@@ -131,7 +133,7 @@ impl Default for TypoTolerance {
             one_edit_from: 4,
             two_edits_from: 10,
             two_edits_path_from: 5,
-            held_by: 2,
+            held_by: 1,
         }
     }
 }

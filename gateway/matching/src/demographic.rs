@@ -264,17 +264,22 @@ impl Pattern {
         let slip = |l: NameLevel, request_known: bool| {
             !request_known && matches!(l, L::Typo | L::Short | L::Far)
         };
-        let close = |l: NameLevel, request_known: bool| {
-            matches!(l, L::Exact | L::Close) || (l == L::Typo && !request_known)
-        };
+        // A family name's words among the other's ("Jones"/"Smith-Jones")
+        // are close whatever the request; a given name's ("Lily"/"Lily-Mae")
+        // only when the request's is not a real name: twins are given
+        // Lily and Lily-Mae, and share a family name.
+        let close_given =
+            |l: NameLevel| l == L::Exact || (matches!(l, L::Close | L::Typo) && !known.given);
+        let close_family =
+            |l: NameLevel| matches!(l, L::Exact | L::Close) || (l == L::Typo && !known.family);
         let (g, f) = (self.given, self.family);
         if self.orientation == Orientation::Swapped {
             return (g == L::Exact && f == L::Exact && dob_exact)
                 .then_some(MatchPath::NamesSwapped);
         }
         if matches!(self.dob, DobAgreement::Exact | DobAgreement::Swapped)
-            && close(g, known.given)
-            && close(f, known.family)
+            && close_given(g)
+            && close_family(f)
             && (g == L::Exact || f == L::Exact)
         {
             return Some(MatchPath::Standard);
@@ -292,7 +297,7 @@ impl Pattern {
             L::Short => Some(MatchPath::OneEditInShortName),
             _ => None,
         };
-        if close(g, known.given) && close(f, known.family) {
+        if close_given(g) && close_family(f) {
             // Neither exact, both at least close: a typo in each.
             Some(MatchPath::TyposInBothNames)
         } else if f == L::Exact && slip(g, known.given) {

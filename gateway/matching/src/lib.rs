@@ -21,9 +21,12 @@
 //!   field agrees exactly: a typo in each name; two edits in a name of
 //!   five to nine letters; one edit in a name under four letters; one
 //!   digit of the DOB's day or month changed; given and family names
-//!   exchanged. A misspelt name that at least two indexed people bear
+//!   exchanged. A misspelt name that some indexed person bears
 //!   ([`TypoTolerance::held_by`]) is a real name, not a slip, so an
-//!   unindexed twin Sophia is not taken for Sophie. (b) scores at least
+//!   unindexed twin Sophia is not taken for Sophie (nor Lily-Mae for Lily).
+//!   A twin of the candidate in the index (same family name, DOB and
+//!   postcode) makes the weak name paths (two edits, a short-name edit, a
+//!   typo in each name) ambiguous. (b) scores at least
 //!   [`MatchConfig::threshold`] after the frequency adjustment (a rare
 //!   name or district agreeing is stronger evidence than a common one,
 //!   [`FrequencyWeights`]); and (c) leads every other indexed person by

@@ -418,3 +418,31 @@ fn a_common_name_is_weaker_evidence_than_a_rare_one() {
     // Exact names and date are still enough for the common name.
     assert_eq!(unique(&ask(&index, "Jack", "Smith", DOB, None)), Some(1));
 }
+
+#[test]
+fn a_twin_makes_the_weak_name_paths_ambiguous() {
+    // For twins the family name, DOB and postcode are no evidence between
+    // them; a name with two slips, or a slip in a three-letter name, is
+    // too weak to choose.
+    let index = index_with(vec![
+        person(1, "Sophie", "Green", DOB, Some("W10 5QP")),
+        person(2, "Sophia", "Green", DOB, Some("W10 5QP")),
+    ]);
+    assert_eq!(
+        ask(&index, "Sofia", "Green", DOB, Some("W10 5QP")).reason(),
+        Some(NoMatchReason::Ambiguous)
+    );
+    let index = index_with(vec![
+        person(1, "Mia", "Kowalski", DOB, Some("DA1 3RT")),
+        person(2, "Ivy", "Kowalski", DOB, Some("DA1 3RT")),
+    ]);
+    assert_eq!(
+        ask(&index, "Mi", "Kowalski", DOB, Some("DA1 3RT")).reason(),
+        Some(NoMatchReason::Ambiguous)
+    );
+    // Exact given names still tell them apart.
+    assert_eq!(
+        unique(&ask(&index, "Ivy", "Kowalski", DOB, Some("DA1 3RT"))),
+        Some(2)
+    );
+}
