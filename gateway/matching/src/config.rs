@@ -22,7 +22,7 @@
 //! | a typo in each name, DOB and postcode exact            |    35 | yes (path) |
 //! | two edits in a 5-9 letter name, the rest exact         | 34/36 | yes (path) |
 //! | one edit in a name under 4 letters, the rest exact     | 40/41 | yes (path) |
-//! | one digit of the DOB's day or month changed, the rest exact | 32 | yes (path) |
+//! | one digit of the DOB's day or month changed, the rest exact | 33 | yes (path) |
 //! | given and family names exchanged, DOB exact, no postcode | 30  | yes (path) |
 //!
 //! Beyond the score, a unique answer always needs one of the match paths of
@@ -89,7 +89,7 @@ impl Default for Weights {
             given_disagree: -10,
             dob_exact: 14,
             dob_swapped: 8,
-            dob_digit: 0,
+            dob_digit: 1,
             dob_near: 0,
             dob_other: -20,
             postcode_exact: 10,
@@ -363,7 +363,7 @@ mod tests {
         );
         assert_eq!(
             w.family_exact + w.given_exact + w.dob_digit + w.postcode_exact,
-            32
+            33
         );
         assert_eq!(
             w.family_exact + w.given_exact + w.dob_exact - w.names_swapped_penalty,

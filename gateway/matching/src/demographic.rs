@@ -31,6 +31,9 @@
 //! - P (the full postcode): postcode exact;
 //! - N (given name, family name, birth year): both names exact, same year;
 //!   N' the same with the names exchanged;
+//! - S (everyone born on the date or the swapped date in the request's
+//!   postcode district, a filtered pass over the per-day arrays): DOB exact
+//!   or swapped, postcode in the same district;
 //! - D (everyone born on the date or the swapped date): DOB exact or swapped.
 //!
 //! Every pattern a path allows is in E or P (the swapped path's in E; the
@@ -321,6 +324,7 @@ enum Block {
     P,
     N,
     NSwapped,
+    S,
     D,
 }
 
@@ -343,6 +347,13 @@ impl Block {
                 p.orientation == Orientation::Swapped
                     && p.dob != DobAgreement::OtherYear
                     && both_exact
+            }
+            Block::S => {
+                p.dob_exact_or_swapped()
+                    && matches!(
+                        p.postcode,
+                        PcAgreement::Exact | PcAgreement::Sector | PcAgreement::District
+                    )
             }
             Block::D => p.dob_exact_or_swapped(),
         }
@@ -643,7 +654,7 @@ impl<K: Clone + Eq + Hash> SubjectIndex<K> {
                 (Some(g), Some(f)) => self.by_names_year.get(&(f, g, q.dob.year())),
                 _ => None,
             },
-            Block::E | Block::D => None,
+            Block::E | Block::S | Block::D => None,
         };
         postings.map(|p| p.as_slice().to_vec()).unwrap_or_default()
     }
@@ -703,10 +714,14 @@ impl<K: Clone + Eq + Hash> SubjectIndex<K> {
     ) -> Result<(), NoMatchReason> {
         let cap = self.config.max_candidates;
         match block {
-            Block::E | Block::D => {
+            Block::E | Block::S | Block::D => {
+                let district = q.postcode.map(|pc| pc.district());
                 for (day, dob) in q.days() {
                     for h in self.by_dob.get(&day).map_or(&[][..], Vec::as_slice) {
                         if block == Block::E && !q.one_name_exact(h.given, h.family) {
+                            continue;
+                        }
+                        if block == Block::S && h.postcode.map(|pc| pc.district()) != district {
                             continue;
                         }
                         if seen.contains(&h.slot) {
@@ -745,7 +760,7 @@ impl<K: Clone + Eq + Hash> SubjectIndex<K> {
         let mut scorer = Scorer::new(self, q);
         let mut seen = SlotSet::with_capacity_and_hasher(64, BuildHasherDefault::default());
         let mut candidates: Vec<Candidate> = Vec::with_capacity(32);
-        let mut examined: Vec<Block> = Vec::with_capacity(5);
+        let mut examined: Vec<Block> = Vec::with_capacity(6);
         let mut next = Some(Block::E);
         loop {
             if let Some(block) = next.take() {
@@ -780,9 +795,9 @@ impl<K: Clone + Eq + Hash> SubjectIndex<K> {
                     && runner_up.is_none_or(|r| score - r >= margin)
             });
             let block_for = |p: &Pattern| {
-                [Block::P, Block::N, Block::NSwapped, Block::D]
+                [Block::P, Block::N, Block::NSwapped, Block::S, Block::D]
                     .into_iter()
-                    .filter(|b| *b != Block::P || with_postcode)
+                    .filter(|b| !matches!(b, Block::P | Block::S) || with_postcode)
                     .find(|b| !examined.contains(b) && b.covers(p))
             };
             match settled_winner {
