@@ -35,7 +35,7 @@
 use std::fmt;
 
 use gateway_domain::{
-    ActivityCode, Address, CurrencyWindows, NhsNumber, Nino, Postcode, YoungPerson, currency, dates,
+    ActivityCode, Address, CurrencyWindows, NhsNumber, Nino, Postcode, YoungPerson, dates,
 };
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -115,8 +115,8 @@ impl RegistrationConfirmation {
             },
             registration_date: registration.map(|r| r.registered_on),
             current_activity: p
-                .current_activity()
-                .and_then(|a| currency(a, windows, today).reported_code()),
+                .current_currency(windows, today)
+                .and_then(|c| c.reported_code()),
         }
     }
 

@@ -24,7 +24,7 @@
 //! category ([`Ssda903Activity::is_special_category`]).
 
 use gateway_domain::{
-    ActivityCode, Currency, CurrencyWindows, InTouch, Ssda903Activity, YoungPerson, currency,
+    ActivityCode, Currency, CurrencyWindows, InTouch, Ssda903Activity, YoungPerson,
 };
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -162,7 +162,7 @@ pub fn care_leaver_return(
     today: Date,
 ) -> Result<CareLeaverReturn, Ssda903Error> {
     let care = p.care.as_ref().ok_or(Ssda903Error::NotACareLeaver)?;
-    let state = p.current_activity().map(|a| currency(a, windows, today));
+    let state = p.current_currency(windows, today);
     let currency = match state {
         None => CurrencyState::None,
         Some(Currency::Current { .. }) => CurrencyState::Current,

@@ -34,7 +34,7 @@ use std::fmt;
 
 use gateway_domain::{
     ActivityCode, ActivityGroup, Currency, CurrencyWindows, Postcode, SubjectRef, YoungPerson,
-    currency, dates,
+    dates,
 };
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -206,7 +206,7 @@ impl EetStatusAnswer {
         today: Date,
         include_send: bool,
     ) -> Self {
-        let state = p.current_activity().map(|a| currency(a, windows, today));
+        let state = p.current_currency(windows, today);
         let (currency_state, date_verified) = match state {
             None => (CurrencyState::None, None),
             Some(Currency::Current { date_verified, .. }) => {

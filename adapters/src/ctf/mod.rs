@@ -334,6 +334,14 @@ impl CtfPupil {
             yot_supervised: false,
             establishment_number: school.map(|s| s.estab.clone()),
             ukprn: None,
+            placeholder_postcode: None,
+            september_guarantee: gateway_domain::SeptemberGuarantee::default(),
+            guarantee_status_indicator: None,
+            youth_contract_indicator: None,
+            youth_contract_start_date: None,
+            previous_ypid: None,
+            intended_destination: None,
+            leaving_reported_in: None,
         }
     }
 }
@@ -376,5 +384,13 @@ pub fn carried(p: &YoungPerson) -> YoungPerson {
         yot_supervised: false,
         establishment_number: p.establishment_number.clone(),
         ukprn: None,
+        placeholder_postcode: None,
+        september_guarantee: gateway_domain::SeptemberGuarantee::default(),
+        guarantee_status_indicator: None,
+        youth_contract_indicator: None,
+        youth_contract_start_date: None,
+        previous_ypid: None,
+        intended_destination: None,
+        leaving_reported_in: None,
     }
 }

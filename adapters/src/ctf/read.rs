@@ -73,6 +73,8 @@ pub(super) const NAMES: &[&str] = &[
 
 const SCHEMA: Schema = Schema {
     names: NAMES,
+    aliases: &[],
+    any_case: false,
     strict: false,
 };
 

@@ -1,6 +1,8 @@
 //! Element names of the NCCIS layout (see the module documentation).
 
 pub(crate) const ROOT: &str = "NCCIS";
+/// The root of the 2015 supplier files.
+pub(crate) const ROOT_2015: &str = "NCCIS2015";
 pub(crate) const FILE_HEADER: &str = "FileHeader";
 pub(crate) const DATABASES: &str = "Databases";
 pub(crate) const DATABASE_ID: &str = "DatabaseID";
@@ -42,6 +44,18 @@ pub(crate) const ULN: &str = "UniqueLearnerNo";
 pub(crate) const UPN: &str = "UniquePupilNumber";
 pub(crate) const ESTABLISHMENT: &str = "EstablishmentNumber";
 pub(crate) const UKPRN: &str = "UKProviderReferenceNumber";
+pub(crate) const GUARANTEE_INDICATOR: &str = "GuaranteeStatusIndicator";
+pub(crate) const YOUTH_CONTRACT_INDICATOR: &str = "YouthContractIndicator";
+pub(crate) const YOUTH_CONTRACT_START: &str = "YouthContractStartDate";
+pub(crate) const PREVIOUS_YPID: &str = "PreviousYPIDIdentifier";
+pub(crate) const SEPTEMBER_GUARANTEE: &str = "SeptemberGuarantee";
+pub(crate) const YEAR_11: &str = "Year11";
+pub(crate) const YEAR_12: &str = "Year12";
+pub(crate) const GUARANTEE_STATUS: &str = "GuaranteeStatus";
+pub(crate) const SEN_SUPPORT_FLAG: &str = "SENSupportFlag";
+pub(crate) const ESTABLISHMENT_NAME: &str = "EstablishmentName";
+pub(crate) const INTENDED_DESTINATION: &str = "IntendedDestination";
+pub(crate) const INTENDED_DESTINATION_YR11: &str = "IntendedDestinationYr11";
 pub(crate) const LEVEL_OF_NEED: &str = "LevelOfNeed";
 pub(crate) const LEVEL_OF_NEED_CODE: &str = "LevelOfNeedCode";
 pub(crate) const SEND_FLAG: &str = "SENDFlag";
@@ -96,11 +110,23 @@ pub(crate) const PERSONAL_FIELDS: &[&str] = &[
     LEA_AT_YEAR_11,
     ULN,
     UPN,
+    GUARANTEE_INDICATOR,
+    YOUTH_CONTRACT_INDICATOR,
+    YOUTH_CONTRACT_START,
+    PREVIOUS_YPID,
+    // The gateway's own earlier layout held these per person.
     ESTABLISHMENT,
     UKPRN,
 ];
 
-pub(crate) const LEVEL_OF_NEED_FIELDS: &[&str] = &[LEVEL_OF_NEED_CODE, SEND_FLAG, CHARACTERISTICS];
+pub(crate) const LEVEL_OF_NEED_FIELDS: &[&str] = &[
+    LEVEL_OF_NEED_CODE,
+    SEND_FLAG,
+    SEN_SUPPORT_FLAG,
+    CHARACTERISTICS,
+];
+
+pub(crate) const GUARANTEE_BLOCK_FIELDS: &[&str] = &[GUARANTEE_STATUS, LEA_CODE];
 
 pub(crate) const ACTIVITY_FIELDS: &[&str] = &[
     ACTIVITY_CODE,
@@ -110,6 +136,10 @@ pub(crate) const ACTIVITY_FIELDS: &[&str] = &[
     REVIEW_DATE,
     DUE_TO_LAPSE,
     CURRENCY_LAPSED,
+    ESTABLISHMENT,
+    ESTABLISHMENT_NAME,
+    UKPRN,
+    // The gateway's own extension (not in the XSD; never in a return).
     LEVEL_OF_NEED_CODE,
     NEET_START,
     PREDICTED_END,
@@ -140,13 +170,26 @@ pub(crate) const RECORD_NAMES: &[&str] = &[
     LEA_AT_YEAR_11,
     ULN,
     UPN,
+    GUARANTEE_INDICATOR,
+    YOUTH_CONTRACT_INDICATOR,
+    YOUTH_CONTRACT_START,
+    PREVIOUS_YPID,
     ESTABLISHMENT,
+    ESTABLISHMENT_NAME,
     UKPRN,
+    SEPTEMBER_GUARANTEE,
+    YEAR_11,
+    YEAR_12,
+    GUARANTEE_STATUS,
+    LEA_CODE,
     LEVEL_OF_NEED,
     LEVEL_OF_NEED_CODE,
     SEND_FLAG,
+    SEN_SUPPORT_FLAG,
     CHARACTERISTICS,
     CHARACTERISTIC_CODE,
+    INTENDED_DESTINATION,
+    INTENDED_DESTINATION_YR11,
     ACTIVITIES,
     ACTIVITY,
     ACTIVITY_CODE,
@@ -159,6 +202,18 @@ pub(crate) const RECORD_NAMES: &[&str] = &[
     NEET_START,
     PREDICTED_END,
 ];
+
+/// Spellings suppliers write for an element of the schema
+/// (nccis-checker.md §6), `(variant, name)`. Names also match in any
+/// letter case (`DatabaseID`/`DatabaseId`, `LevelofNeedCode`).
+pub(crate) const RECORD_ALIASES: &[(&str, &str)] = &[
+    ("NeetStartDate", NEET_START),
+    ("LDDFlag", SEND_FLAG),
+    ("Characteristic", CHARACTERISTIC_CODE),
+    ("LevelofNeedCode", LEVEL_OF_NEED_CODE),
+];
+
+pub(crate) const HEADER_ALIASES: &[(&str, &str)] = &[];
 
 /// The DfE ethnicity codes of the NCCIS schema (2015 XSD `EthnicityType`).
 pub(crate) const ETHNICITY_CODES: &[&str] = &[

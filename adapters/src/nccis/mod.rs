@@ -2,65 +2,71 @@
 //!
 //! # Layout
 //!
-//! The element layout follows the public NCCIS 2015 schema ("MI Return
-//! NCCIS 2015.xsd": `PersonalDetails`, `LevelOfNeed`, `Activities/Cohort`),
-//! with the field names of the gateway specification:
+//! The element layout is the DfE NCCIS 2015 schema (`gateway/domain/data/nccis2015.xsd`,
+//! a copy of the published XSD; `nccis-return.xsd` beside it adds the root element so a
+//! whole file can be validated):
 //!
 //! ```xml
 //! <?xml version="1.0" encoding="UTF-8"?>
-//! <NCCIS>                                  <!-- any root named NCCIS[A-Za-z0-9]* is read -->
+//! <NCCIS>                                  <!-- any root element name is read -->
 //!   <FileHeader>
-//!     <Databases><DatabaseID>886</DatabaseID></Databases>   <!-- 1+ -->
+//!     <Databases><DatabaseId>886</DatabaseId></Databases>   <!-- 1+; DatabaseID too -->
 //!     <SourceLEAs><LEACode>886</LEACode></SourceLEAs>       <!-- 1+ -->
-//!     <DateOfSend>2025-04-02</DateOfSend>
-//!     <PeriodEnd>2025-03-31</PeriodEnd>
-//!     <SupplierName>..</SupplierName>
-//!     <SupplierXMLVersion>..</SupplierXMLVersion>
-//!     <XMLSchemaVersion>..</XMLSchemaVersion>
+//!     <DateOfSend/> <PeriodEnd/> <SupplierName/> <SupplierXMLVersion/> <XMLSchemaVersion/>
 //!   </FileHeader>
 //!   <YoungPersonsRecord>                                    <!-- 0+ -->
 //!     <PersonalDetails>
-//!       <YoungPersonsID>8860000000001</YoungPersonsID>
-//!       <CohortStatus>P</CohortStatus>
-//!       <GivenName/> <MiddleName/>? <FamilyName/>
-//!       <AddressLine1/>? .. <AddressLine4/>? <Town/>? <County/>? <Postcode/>?
-//!       <Gender/> <DOB/> <Ethnicity/>? <LeadLEA/> <EducatedLEA/>?
-//!       <TransferredToLACode/>? <LEACodeAtYear11/>? <UniqueLearnerNo/>?
-//!       <UniquePupilNumber/>? <EstablishmentNumber/>? <UKProviderReferenceNumber/>?
+//!       <YoungPersonsID/> <CohortStatus/> <GivenName/> <MiddleName/>? <FamilyName/>
+//!       <AddressLine1/>? .. <AddressLine4/>? <Town/>? <County/>? <Postcode/>
+//!       <Gender/> <DOB/> <Ethnicity/> <LeadLEA/> <EducatedLEA/> <TransferredToLACode/>?
+//!       <LEACodeAtYear11/>? <UniqueLearnerNo/>? <UniquePupilNumber/>?
+//!       <GuaranteeStatusIndicator/>? <YouthContractIndicator/>? <YouthContractStartDate/>?
+//!       <PreviousYPIDIdentifier/>?
 //!     </PersonalDetails>
+//!     <SeptemberGuarantee>?                                 <!-- Year11?, Year12? -->
+//!       <Year11><GuaranteeStatus/><LEACode/></Year11>
+//!     </SeptemberGuarantee>
 //!     <LevelOfNeed>
-//!       <LevelOfNeedCode/>? <SENDFlag>N|K|E</SENDFlag>
-//!       <Characteristics><CharacteristicCode>140</CharacteristicCode>*</Characteristics>?
+//!       <LevelOfNeedCode/> <SENDFlag>Y|N</SENDFlag> <SENSupportFlag/>?   <!-- 2019-20 -->
+//!       <Characteristics><CharacteristicCode/>*</Characteristics>?
 //!     </LevelOfNeed>
 //!     <Activities>?
-//!       <Cohort>*                                           <!-- one per activity -->
-//!         <ActivityCode/> <StartDate/> <DateAscertained/> <DateVerified/>
-//!         <ReviewDate/>? <DueToLapseDate/>? <CurrencyLapsed>Y|N</CurrencyLapsed>
-//!         <LevelOfNeedCode/>? <NEETStartDate/>? <PredictedEndDate/>?
+//!       <Cohort>                                            <!-- the current activity -->
+//!         <ActivityCode/> <StartDate/> <DateAscertained/> <DateVerified/> <ReviewDate/>?
+//!         <DueToLapseDate/>? <CurrencyLapsed/> <EstablishmentNumber/>? (7 digits)
+//!         <EstablishmentName/>? <UKProviderReferenceNumber/>? <NEETStartDate/>?
+//!         <PredictedEndDate/>?
 //!       </Cohort>
 //!     </Activities>
+//!     <IntendedDestination><IntendedDestinationYr11/></IntendedDestination>?
 //!   </YoungPersonsRecord>
 //! </NCCIS>
 //! ```
 //!
-//! Differences from the 2015 XSD, on purpose: `Activities` holds one
-//! `Cohort` per activity of the history (the XSD allows exactly one: a
-//! return for DfE should be written with
-//! [`WriterOptions::current_activity_only`]); `SENDFlag` carries the domain's
-//! three SEN codes N/K/E (the 2019-20 requirement splits them into SENDFlag
-//! Y/N plus SENSupportFlag Y/N); `EstablishmentNumber` (4 digits) and
-//! `UKProviderReferenceNumber` sit in `PersonalDetails` as the canonical
-//! record holds them per person; `Cohort` carries its own `LevelOfNeedCode`.
-//! The header lists may also be written flat (`<DatabaseID>`,
-//! `<SourceLEA>` directly in `FileHeader`); both are read, the XSD form is
-//! written. Element order inside a container is not significant on read;
-//! the writer uses the order above. Elements of the XSD that the canonical
-//! record does not carry (SeptemberGuarantee, IntendedDestination,
-//! YouthContract*, EstablishmentName, ...) are not part of this layout: a
-//! record containing one is rejected ([`CheckerRule::UnknownElement`]),
-//! so nothing is silently dropped.
+//! **Reading** is tolerant the way real supplier files need (nccis-checker.md §6):
+//! any root name, a name-only DOCTYPE (never loaded), no encoding declaration
+//! (UTF-8), empty and self-closing elements and whitespace-only text mean
+//! "absent", values are trimmed, element names match in any letter case and
+//! through the aliases of `layout::RECORD_ALIASES` (`NeetStartDate`, `LDDFlag`,
+//! `Characteristic`, `LevelofNeedCode`; `DatabaseID`/`DatabaseId`), `LEACode` is
+//! resolved by its parent, a one- or two-digit LA code is zero-padded, and a `ZZ99`
+//! placeholder postcode is kept as [`gateway_domain::PlaceholderPostcode`], apart from
+//! the address so that nothing matches on it. An element outside the schema is a
+//! *warning* on its record ([`NccisReader::warnings`], naming the element when its name
+//! is a plain XML name of at most 64 characters, never its content) and is ignored; so is
+//! an invalid optional identifier (ULN, UPN, UKPRN), which is dropped from the record.
+//! Order inside a container is not significant. The reader also takes the gateway's own
+//! earlier layout: several `Cohort`s (the activity history), SENDFlag N/K/E, a per-activity
+//! `LevelOfNeedCode`, a four-digit `EstablishmentNumber` and `UKProviderReferenceNumber`
+//! in `PersonalDetails`.
 //!
-//! [`CheckerRule::UnknownElement`]: crate::CheckerRule::UnknownElement
+//! **Writing**: [`WriterOptions::nccis_return`] writes a return valid against the 2015
+//! XSD (what `gateway export nccis` sends): the current activity only, SENDFlag Y (EHC
+//! plan) / N, the establishment and provider in `Cohort`, no Youth Contract elements
+//! (dropped after 2015-16), the placeholder postcode where there is no postcode; a record
+//! that cannot be written valid is refused with the reason. [`WriterOptions::default`]
+//! writes the gateway's own layout, which keeps every field (history, N/K/E, the Youth
+//! Contract pair). `supplier_habits` writes the way suppliers do, for tests of the reader.
 //!
 //! # What is guaranteed
 //!
@@ -75,7 +81,8 @@
 //!   [`FatalError`](crate::FatalError) carrying the byte offset.
 //! - [`NccisWriter`] runs the same rules and refuses (reports) a record that
 //!   would be rejected, so writing then reading gives back exactly the
-//!   written records' [`carried`] projection.
+//!   written records' [`carried`] projection ([`carried_by_return`] for a
+//!   return).
 //! - No error message contains a name, identifier, address or date from
 //!   the input.
 //!
@@ -92,7 +99,7 @@ use gateway_domain::{Characteristic, LaCode, YoungPerson};
 use time::Date;
 
 pub use check::{AgeReference, CheckerConfig, reference_date};
-pub use read::{NccisReader, ReaderStats};
+pub use read::{NccisReader, ReaderStats, RecordNotes};
 pub use write::{NccisWriter, WriterOptions};
 
 /// The `FileHeader` of an NCCIS return.
@@ -129,15 +136,101 @@ impl FileHeader {
 /// trip returns. NCCIS has no field for the NINO, NHS number, benefit
 /// registration or care-leaver status, so those are cleared; YOT
 /// supervision travels only as characteristic 170, so `yot_supervised` is
-/// derived from it.
+/// derived from it; free text is trimmed (the reader trims, §0.3 of the
+/// reference); the person's establishment and provider are those of the
+/// current activity when the person has none of their own.
 pub fn carried(p: &YoungPerson) -> YoungPerson {
     let mut out = p.clone();
     out.nino = None;
     out.nhs_number = None;
     out.benefit_registration = None;
     out.care = None;
+    out.leaving_reported_in = None;
     out.yot_supervised = p.has_characteristic(Characteristic::SupervisedByYot);
+    out.given_name = p.given_name.trim().to_owned();
+    out.family_name = p.family_name.trim().to_owned();
+    out.middle_name = p.middle_name.as_deref().map(|m| m.trim().to_owned());
+    out.previous_ypid = p.previous_ypid.as_deref().map(|m| m.trim().to_owned());
+    for a in &mut out.activities {
+        a.establishment_name = a.establishment_name.as_deref().map(|m| m.trim().to_owned());
+    }
+    establishment_from_activity(&mut out);
     out
+}
+
+/// What a return written with [`WriterOptions::nccis_return`] carries (and
+/// so what reading it back gives): [`carried`], with only the current
+/// activity and without what the 2015 schema has no place for — the
+/// activity's own level of need, the Youth Contract pair, characteristics outside the XSD list (200
+/// from 2019-20, the gateway's 210), and SEN support unless
+/// SENSupportFlag is written (the 2015 SENDFlag is Y for an EHC plan, N
+/// otherwise). The person's establishment and provider move to the
+/// activity, where the schema puts them.
+pub fn carried_by_return(p: &YoungPerson, options: &WriterOptions) -> YoungPerson {
+    let mut out = carried(p);
+    // Dropped from the requirement after 2015-16: a return does not carry them (§7).
+    out.youth_contract_indicator = None;
+    out.youth_contract_start_date = None;
+    out.activities = p.current_activity().cloned().into_iter().collect();
+    for a in &mut out.activities {
+        a.level_of_need = None;
+        a.establishment_name = a.establishment_name.as_deref().map(|m| m.trim().to_owned());
+    }
+    out.characteristics.retain(|c| c.in_schema_2015());
+    out.yot_supervised = out.has_characteristic(Characteristic::SupervisedByYot);
+    if !options.sen_support_flag && out.send == gateway_domain::SenProvision::SenSupport {
+        out.send = gateway_domain::SenProvision::NoProvision;
+    }
+    activity_from_person(&mut out);
+    // A return has only the activity's: reading it back derives the person's.
+    out.establishment_number = None;
+    out.ukprn = None;
+    establishment_from_activity(&mut out);
+    out
+}
+
+/// The person's establishment (4 digits) and UKPRN, when absent, from the
+/// current activity's seven-digit DfE number and provider.
+pub(crate) fn establishment_from_activity(p: &mut YoungPerson) {
+    let Some(current) = p.current_activity() else {
+        return;
+    };
+    let (estab, ukprn) = (current.establishment.clone(), current.ukprn.clone());
+    if p.establishment_number.is_none() {
+        p.establishment_number = estab.map(|d| d.establishment());
+    }
+    if p.ukprn.is_none() {
+        p.ukprn = ukprn;
+    }
+}
+
+/// The current activity's DfE number and UKPRN, when absent, from the
+/// person's (the LA part is the LA where the young person is educated,
+/// else the lead LA). A return has only the activity's.
+pub(crate) fn activity_from_person(p: &mut YoungPerson) {
+    let la = p.educated_la.clone().unwrap_or_else(|| p.lead_la.clone());
+    let estab = p
+        .establishment_number
+        .as_ref()
+        .map(|e| gateway_domain::DfeNumber::from_parts(&la, e));
+    let ukprn = p.ukprn.clone();
+    let Some(index) = p
+        .activities
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, a)| (a.start_date, a.date_verified))
+        .map(|(i, _)| i)
+    else {
+        return;
+    };
+    if let Some(a) = p.activities.get_mut(index) {
+        if a.establishment.is_none() {
+            a.establishment = estab;
+        }
+        if a.ukprn.is_none() {
+            a.ukprn = ukprn;
+        }
+    }
 }
 
 /// Check one record against the NCCIS checker rules for a return with

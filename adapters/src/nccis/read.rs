@@ -3,8 +3,10 @@
 use std::io::BufRead;
 
 use gateway_domain::{
-    Activity, ActivityCode, Address, CcisId, Characteristic, CohortStatus, EstablishmentNumber,
-    Gender, LaCode, LevelOfNeed, Postcode, SenProvision, Ukprn, Uln, Upn, YoungPerson,
+    Activity, ActivityCode, Address, CcisId, Characteristic, CohortStatus, DfeNumber,
+    EstablishmentNumber, Gender, GuaranteeBlock, GuaranteeStatus, IntendedDestination, LaCode,
+    LevelOfNeed, PlaceholderPostcode, Postcode, SenProvision, SeptemberGuarantee, Ukprn, Uln, Upn,
+    YoungPerson,
 };
 
 use super::FileHeader;
@@ -14,16 +16,23 @@ use crate::reject::{
     CheckerRule as Rule, FatalError, FatalKind, ReadError, RecordReject, Violation,
 };
 use crate::xml::Limits;
-use crate::xml::fields::{Fields, leaf, opt, opt_date, opt_text, req, req_date, req_text};
+use crate::xml::fields::{
+    Fields, leaf, opt, opt_date, opt_trimmed_text as opt_text, req, req_date,
+    req_trimmed_text as req_text,
+};
 use crate::xml::input::{Node, Schema, Top, Tree, XmlInput};
 
 const HEADER_SCHEMA: Schema = Schema {
     names: l::HEADER_NAMES,
+    aliases: l::HEADER_ALIASES,
+    any_case: true,
     strict: true,
 };
 
 const RECORD_SCHEMA: Schema = Schema {
     names: l::RECORD_NAMES,
+    aliases: l::RECORD_ALIASES,
+    any_case: true,
     strict: true,
 };
 
@@ -54,6 +63,8 @@ pub struct NccisReader<R> {
     stats: ReaderStats,
     done: bool,
     tree: Tree,
+    header_warnings: Vec<Violation>,
+    notes: RecordNotes,
 }
 
 impl<R> std::fmt::Debug for NccisReader<R> {
@@ -89,13 +100,18 @@ fn database_id(s: &str) -> Result<u16, &'static str> {
 }
 
 /// Map the header subtree, collecting violations.
-fn map_header(node: Node<'_>, v: &mut Vec<Violation>) -> Option<FileHeader> {
-    let f = Fields::of(
+fn map_header(
+    node: Node<'_>,
+    v: &mut Vec<Violation>,
+    warnings: &mut Vec<Violation>,
+) -> Option<FileHeader> {
+    let f = Fields::tolerant(
         node,
         l::FILE_HEADER,
         l::HEADER_NAMES,
         &[l::DATABASE_ID, l::DATABASE_ID_XSD, l::SOURCE_LEA],
         v,
+        warnings,
     );
     let mut database_ids = Vec::new();
     let mut db_nodes: Vec<Node<'_>> = f
@@ -132,7 +148,7 @@ fn map_header(node: Node<'_>, v: &mut Vec<Violation>) -> Option<FileHeader> {
     }
     for n in la_nodes {
         if let Some(s) = leaf(n, l::SOURCE_LEA, v) {
-            match LaCode::parse(s) {
+            match la(s) {
                 Ok(la) => source_las.push(la),
                 Err(e) => v.push(Violation::with(
                     l::SOURCE_LEA,
@@ -151,9 +167,9 @@ fn map_header(node: Node<'_>, v: &mut Vec<Violation>) -> Option<FileHeader> {
     const MAX: usize = 1024;
     let date_of_send = req_date(&f, l::DATE_OF_SEND, v);
     let period_end = req_date(&f, l::PERIOD_END, v);
-    let supplier_name = req_text(&f, l::SUPPLIER_NAME, MAX, v);
-    let supplier_xml_version = req_text(&f, l::SUPPLIER_XML_VERSION, MAX, v);
-    let xml_schema_version = req_text(&f, l::XML_SCHEMA_VERSION, MAX, v);
+    let supplier_name = trimmed(req_text(&f, l::SUPPLIER_NAME, MAX, v));
+    let supplier_xml_version = trimmed(req_text(&f, l::SUPPLIER_XML_VERSION, MAX, v));
+    let xml_schema_version = trimmed(req_text(&f, l::XML_SCHEMA_VERSION, MAX, v));
     if !v.is_empty() {
         return None;
     }
@@ -168,15 +184,37 @@ fn map_header(node: Node<'_>, v: &mut Vec<Violation>) -> Option<FileHeader> {
     })
 }
 
+/// An LA code; a purely numeric value of one or two digits is zero-padded
+/// (`4` is `004`), as NCCIS compares LA codes as numbers.
 fn la(s: &str) -> Result<LaCode, gateway_domain::IdError> {
-    LaCode::parse(s)
+    let t = s.trim();
+    if (1..3).contains(&t.len())
+        && t.bytes().all(|b| b.is_ascii_digit())
+        && let Some(code) = t.parse::<u16>().ok().and_then(LaCode::from_number)
+    {
+        return Ok(code);
+    }
+    LaCode::parse(t)
 }
 
-fn yes_no(s: &str) -> Result<bool, &'static str> {
-    match s.trim() {
+/// An XSD `YesNoType` value (`Y` or `N`; letter case and surrounding
+/// whitespace ignored). The message names the field, never the value.
+fn yes_no(field: &'static str) -> impl Fn(&str) -> Result<bool, String> {
+    move |s: &str| match s.trim() {
         "Y" | "y" => Ok(true),
         "N" | "n" => Ok(false),
-        _ => Err("CurrencyLapsed must be Y or N"),
+        _ => Err(format!("{field} must be Y or N")),
+    }
+}
+
+/// `SENDFlag`: Y/N as the 2015 XSD writes it, or the gateway's own earlier
+/// N/K/E (K SEN support, E EHC plan).
+fn send_flag(s: &str) -> Result<SenProvision, &'static str> {
+    match s.trim() {
+        "Y" | "y" | "E" | "e" => Ok(SenProvision::EhcPlan),
+        "N" | "n" => Ok(SenProvision::NoProvision),
+        "K" | "k" => Ok(SenProvision::SenSupport),
+        _ => Err("SENDFlag must be Y or N"),
     }
 }
 
@@ -197,10 +235,58 @@ fn young_persons_id(s: &str) -> Result<CcisId, String> {
     CcisId::parse(t).map_err(|e| e.to_string())
 }
 
+/// The postcode element: a real postcode, or a `ZZ99` placeholder kept
+/// apart so that nothing matches on it.
+enum PostcodeValue {
+    Real(Postcode),
+    Placeholder(PlaceholderPostcode),
+}
+
+fn postcode(s: &str) -> Result<PostcodeValue, gateway_domain::IdError> {
+    match PlaceholderPostcode::parse(s) {
+        Ok(p) => Ok(PostcodeValue::Placeholder(p)),
+        Err(_) => Postcode::parse(s).map(PostcodeValue::Real),
+    }
+}
+
+/// An optional identifier whose bad value drops the identifier, not the
+/// young person: the violation goes to `warnings` and the field is absent.
+fn opt_or_drop<T, E: std::fmt::Display>(
+    f: &Fields<'_>,
+    field: &'static str,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+    v: &mut Vec<Violation>,
+    warnings: &mut Vec<Violation>,
+) -> Option<T> {
+    let mut local = Vec::new();
+    let value = opt(f, field, Rule::InvalidIdentifier, parse, &mut local);
+    for viol in local {
+        if viol.rule == Rule::InvalidIdentifier {
+            let mut w = viol;
+            w.message = format!("{}; the identifier was dropped", w.message).into();
+            warnings.push(w);
+        } else {
+            v.push(viol);
+        }
+    }
+    value.ok().flatten()
+}
+
+/// Free text, trimmed of surrounding whitespace (nccis-checker.md §0.3).
+fn trimmed(s: Option<String>) -> Option<String> {
+    s.map(|t| t.trim().to_owned())
+}
+
 /// One `Cohort` element: the activity and its CurrencyLapsed flag.
-fn map_activity(node: Node<'_>, n: usize, v: &mut Vec<Violation>) -> Option<(Activity, bool)> {
+fn map_activity(
+    node: Node<'_>,
+    n: usize,
+    v: &mut Vec<Violation>,
+    warnings: &mut Vec<Violation>,
+    max_text: usize,
+) -> Option<(Activity, bool)> {
     let before = v.len();
-    let f = Fields::of(node, l::ACTIVITY, l::ACTIVITY_FIELDS, &[], v);
+    let f = Fields::tolerant(node, l::ACTIVITY, l::ACTIVITY_FIELDS, &[], v, warnings);
     let code = req(
         &f,
         l::ACTIVITY_CODE,
@@ -213,7 +299,22 @@ fn map_activity(node: Node<'_>, n: usize, v: &mut Vec<Violation>) -> Option<(Act
     let verified = req_date(&f, l::DATE_VERIFIED, v);
     let review = opt_date(&f, l::REVIEW_DATE, v);
     let due = opt_date(&f, l::DUE_TO_LAPSE, v);
-    let lapsed = req(&f, l::CURRENCY_LAPSED, Rule::InvalidCode, yes_no, v);
+    let lapsed = req(
+        &f,
+        l::CURRENCY_LAPSED,
+        Rule::InvalidCode,
+        yes_no(l::CURRENCY_LAPSED),
+        v,
+    );
+    let establishment = opt(
+        &f,
+        l::ESTABLISHMENT,
+        Rule::InvalidIdentifier,
+        DfeNumber::parse,
+        v,
+    );
+    let establishment_name = trimmed(opt_text(&f, l::ESTABLISHMENT_NAME, max_text, v));
+    let ukprn = opt_or_drop(&f, l::UKPRN, Ukprn::parse, v, warnings);
     let level = opt(
         &f,
         l::LEVEL_OF_NEED_CODE,
@@ -236,7 +337,68 @@ fn map_activity(node: Node<'_>, n: usize, v: &mut Vec<Violation>) -> Option<(Act
     a.level_of_need = level.ok()?;
     a.neet_start_date = neet.ok()?;
     a.predicted_end_date = predicted.ok()?;
+    a.establishment = establishment.ok()?;
+    a.establishment_name = establishment_name;
+    a.ukprn = ukprn;
     Some((a, lapsed?))
+}
+
+/// One `Year11` / `Year12` block of `SeptemberGuarantee`. An empty block
+/// is absent; a block with only one of its two elements is kept out of the
+/// record with a violation (the XSD requires both).
+fn map_guarantee_block(
+    node: Option<Node<'_>>,
+    name: &'static str,
+    v: &mut Vec<Violation>,
+    warnings: &mut Vec<Violation>,
+) -> Option<GuaranteeBlock> {
+    let node = node?;
+    let f = Fields::tolerant(node, name, l::GUARANTEE_BLOCK_FIELDS, &[], v, warnings);
+    let status = opt(
+        &f,
+        l::GUARANTEE_STATUS,
+        Rule::InvalidCode,
+        |s| s.trim().parse::<GuaranteeStatus>(),
+        v,
+    )
+    .ok()
+    .flatten();
+    let la_code = opt(&f, l::LEA_CODE, Rule::InvalidIdentifier, la, v)
+        .ok()
+        .flatten();
+    match (status, la_code) {
+        (Some(status), Some(la)) => Some(GuaranteeBlock { status, la }),
+        (None, None) => None,
+        (None, Some(_)) => {
+            v.push(Violation::with(
+                l::GUARANTEE_STATUS,
+                Rule::MissingField,
+                format!("{name} has an LEACode but no GuaranteeStatus"),
+            ));
+            None
+        }
+        (Some(_), None) => {
+            v.push(Violation::with(
+                l::LEA_CODE,
+                Rule::MissingField,
+                format!("{name} has a GuaranteeStatus but no LEACode"),
+            ));
+            None
+        }
+    }
+}
+
+/// What a record's reading left besides the record: warnings, and facts a
+/// caller merging it with a stored record needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordNotes {
+    /// Problems that did not stop the record being read: elements outside
+    /// the schema (ignored), an invalid optional identifier (dropped).
+    /// Messages name elements and rules, never values.
+    pub warnings: Vec<Violation>,
+    /// The record carried `SENSupportFlag` (the 2019-20 layout), so its
+    /// SEN support "no" is a real no.
+    pub sen_support_flag: bool,
 }
 
 /// Map a `YoungPersonsRecord` subtree to a record, or collect why not.
@@ -244,14 +406,23 @@ fn map_record(
     node: Node<'_>,
     limits: &Limits,
     v: &mut Vec<Violation>,
+    notes: &mut RecordNotes,
 ) -> Option<(YoungPerson, Vec<bool>)> {
     let max_text = limits.max_text_len;
-    let top = Fields::of(
+    let w = &mut notes.warnings;
+    let top = Fields::tolerant(
         node,
         l::RECORD,
-        &[l::PERSONAL_DETAILS, l::LEVEL_OF_NEED, l::ACTIVITIES],
+        &[
+            l::PERSONAL_DETAILS,
+            l::SEPTEMBER_GUARANTEE,
+            l::LEVEL_OF_NEED,
+            l::ACTIVITIES,
+            l::INTENDED_DESTINATION,
+        ],
         &[],
         v,
+        w,
     );
 
     // PersonalDetails
@@ -259,7 +430,7 @@ fn map_record(
         v.push(Violation::new(l::PERSONAL_DETAILS, Rule::MissingField));
         return None;
     };
-    let pd = Fields::of(pd_node, l::PERSONAL_DETAILS, l::PERSONAL_FIELDS, &[], v);
+    let pd = Fields::tolerant(pd_node, l::PERSONAL_DETAILS, l::PERSONAL_FIELDS, &[], v, w);
     let ccis_id = req(
         &pd,
         l::YOUNG_PERSONS_ID,
@@ -274,22 +445,16 @@ fn map_record(
         CohortStatus::parse,
         v,
     );
-    let given_name = req_text(&pd, l::GIVEN_NAME, max_text, v);
-    let middle_name = opt_text(&pd, l::MIDDLE_NAME, max_text, v);
-    let family_name = req_text(&pd, l::FAMILY_NAME, max_text, v);
+    let given_name = trimmed(req_text(&pd, l::GIVEN_NAME, max_text, v));
+    let middle_name = trimmed(opt_text(&pd, l::MIDDLE_NAME, max_text, v));
+    let family_name = trimmed(req_text(&pd, l::FAMILY_NAME, max_text, v));
     let lines: Vec<String> = l::ADDRESS_LINES
         .iter()
         .filter_map(|name| opt_text(&pd, name, max_text, v))
         .collect();
     let town = opt_text(&pd, l::TOWN, max_text, v);
     let county = opt_text(&pd, l::COUNTY, max_text, v);
-    let postcode = opt(
-        &pd,
-        l::POSTCODE,
-        Rule::InvalidIdentifier,
-        Postcode::parse,
-        v,
-    );
+    let postcode = opt(&pd, l::POSTCODE, Rule::InvalidIdentifier, postcode, v);
     let gender = req(&pd, l::GENDER, Rule::InvalidCode, Gender::parse, v);
     let dob = req_date(&pd, l::DOB, v);
     let ethnicity = opt(&pd, l::ETHNICITY, Rule::InvalidCode, ethnicity, v);
@@ -297,8 +462,24 @@ fn map_record(
     let educated_la = opt(&pd, l::EDUCATED_LEA, Rule::InvalidIdentifier, la, v);
     let transferred = opt(&pd, l::TRANSFERRED_TO, Rule::InvalidIdentifier, la, v);
     let la_y11 = opt(&pd, l::LEA_AT_YEAR_11, Rule::InvalidIdentifier, la, v);
-    let uln = opt(&pd, l::ULN, Rule::InvalidIdentifier, Uln::parse, v);
-    let upn = opt(&pd, l::UPN, Rule::InvalidIdentifier, Upn::parse, v);
+    let uln = opt_or_drop(&pd, l::ULN, Uln::parse, v, w);
+    let upn = opt_or_drop(&pd, l::UPN, Upn::parse, v, w);
+    let guarantee_indicator = opt(
+        &pd,
+        l::GUARANTEE_INDICATOR,
+        Rule::InvalidCode,
+        yes_no(l::GUARANTEE_INDICATOR),
+        v,
+    );
+    let youth_contract = opt(
+        &pd,
+        l::YOUTH_CONTRACT_INDICATOR,
+        Rule::InvalidCode,
+        yes_no(l::YOUTH_CONTRACT_INDICATOR),
+        v,
+    );
+    let youth_contract_start = opt_date(&pd, l::YOUTH_CONTRACT_START, v);
+    let previous_ypid = trimmed(opt_text(&pd, l::PREVIOUS_YPID, max_text, v));
     let estab = opt(
         &pd,
         l::ESTABLISHMENT,
@@ -306,7 +487,22 @@ fn map_record(
         EstablishmentNumber::parse,
         v,
     );
-    let ukprn = opt(&pd, l::UKPRN, Rule::InvalidIdentifier, Ukprn::parse, v);
+    let ukprn = opt_or_drop(&pd, l::UKPRN, Ukprn::parse, v, w);
+
+    // SeptemberGuarantee
+    let mut september_guarantee = SeptemberGuarantee::default();
+    if let Some(sg) = top.one(l::SEPTEMBER_GUARANTEE) {
+        let f = Fields::tolerant(
+            sg,
+            l::SEPTEMBER_GUARANTEE,
+            &[l::YEAR_11, l::YEAR_12],
+            &[],
+            v,
+            w,
+        );
+        september_guarantee.year_11 = map_guarantee_block(f.one(l::YEAR_11), l::YEAR_11, v, w);
+        september_guarantee.year_12 = map_guarantee_block(f.one(l::YEAR_12), l::YEAR_12, v, w);
+    }
 
     // LevelOfNeed
     let (level_of_need, send, characteristics) = match top.one(l::LEVEL_OF_NEED) {
@@ -315,7 +511,14 @@ fn map_record(
             (Ok(None), None, Vec::new())
         }
         Some(ln_node) => {
-            let ln = Fields::of(ln_node, l::LEVEL_OF_NEED, l::LEVEL_OF_NEED_FIELDS, &[], v);
+            let ln = Fields::tolerant(
+                ln_node,
+                l::LEVEL_OF_NEED,
+                l::LEVEL_OF_NEED_FIELDS,
+                &[],
+                v,
+                w,
+            );
             let level = opt(
                 &ln,
                 l::LEVEL_OF_NEED_CODE,
@@ -323,20 +526,38 @@ fn map_record(
                 |s| s.trim().parse::<LevelOfNeed>(),
                 v,
             );
-            let send = req(&ln, l::SEND_FLAG, Rule::InvalidCode, SenProvision::parse, v);
+            let send = req(&ln, l::SEND_FLAG, Rule::InvalidCode, send_flag, v);
+            let support = opt(
+                &ln,
+                l::SEN_SUPPORT_FLAG,
+                Rule::InvalidCode,
+                yes_no(l::SEN_SUPPORT_FLAG),
+                v,
+            )
+            .ok()
+            .flatten();
+            notes.sen_support_flag = support.is_some();
+            let send = send.map(|s| match (s, support) {
+                (SenProvision::NoProvision, Some(true)) => SenProvision::SenSupport,
+                (other, _) => other,
+            });
             let mut chars: Vec<Characteristic> = Vec::new();
             if let Some(cs) = ln.one(l::CHARACTERISTICS) {
-                let cf = Fields::of(
+                let cf = Fields::tolerant(
                     cs,
                     l::CHARACTERISTICS,
                     &[l::CHARACTERISTIC_CODE],
                     &[l::CHARACTERISTIC_CODE],
                     v,
+                    &mut notes.warnings,
                 );
                 for c in cf.all(l::CHARACTERISTIC_CODE) {
                     let Some(s) = leaf(c, l::CHARACTERISTIC_CODE, v) else {
                         continue;
                     };
+                    if s.trim().is_empty() {
+                        continue;
+                    }
                     match s.parse::<Characteristic>() {
                         Ok(code) if chars.contains(&code) => {
                             v.push(Violation::with(
@@ -357,12 +578,13 @@ fn map_record(
             (level, send, chars)
         }
     };
+    let w = &mut notes.warnings;
 
     // Activities
     let mut activities = Vec::new();
     let mut lapsed = Vec::new();
     if let Some(acts) = top.one(l::ACTIVITIES) {
-        let af = Fields::of(acts, l::ACTIVITIES, &[l::ACTIVITY], &[l::ACTIVITY], v);
+        let af = Fields::tolerant(acts, l::ACTIVITIES, &[l::ACTIVITY], &[l::ACTIVITY], v, w);
         if af.count(l::ACTIVITY) > limits.max_activities {
             v.push(Violation::with(
                 l::ACTIVITY,
@@ -371,7 +593,7 @@ fn map_record(
             ));
         } else {
             for (i, a) in af.all(l::ACTIVITY).enumerate() {
-                if let Some((activity, flag)) = map_activity(a, i + 1, v) {
+                if let Some((activity, flag)) = map_activity(a, i + 1, v, w, max_text) {
                     activities.push(activity);
                     lapsed.push(flag);
                 }
@@ -379,16 +601,43 @@ fn map_record(
         }
     }
 
+    // IntendedDestination
+    let mut intended_destination = None;
+    if let Some(id) = top.one(l::INTENDED_DESTINATION) {
+        let f = Fields::tolerant(
+            id,
+            l::INTENDED_DESTINATION,
+            &[l::INTENDED_DESTINATION_YR11],
+            &[],
+            v,
+            w,
+        );
+        intended_destination = opt(
+            &f,
+            l::INTENDED_DESTINATION_YR11,
+            Rule::InvalidCode,
+            |s| s.trim().parse::<IntendedDestination>(),
+            v,
+        )
+        .ok()
+        .flatten();
+    }
+
     if !v.is_empty() {
         return None;
     }
-    let address = Address::new(lines, town, county, postcode.ok()?).ok()?;
+    let (postcode, placeholder_postcode) = match postcode.ok()? {
+        Some(PostcodeValue::Real(p)) => (Some(p), None),
+        Some(PostcodeValue::Placeholder(p)) => (None, Some(p)),
+        None => (None, None),
+    };
+    let address = Address::new(lines, town, county, postcode).ok()?;
     let ethnicity = ethnicity.ok()?;
     let characteristics_170 = characteristics.contains(&Characteristic::SupervisedByYot);
-    let person = YoungPerson {
+    let mut person = YoungPerson {
         ccis_id: ccis_id?,
-        upn: upn.ok()?,
-        uln: uln.ok()?,
+        upn,
+        uln,
         nino: None,
         nhs_number: None,
         given_name: given_name?,
@@ -411,8 +660,17 @@ fn map_record(
         care: None,
         yot_supervised: characteristics_170,
         establishment_number: estab.ok()?,
-        ukprn: ukprn.ok()?,
+        ukprn,
+        placeholder_postcode,
+        september_guarantee,
+        guarantee_status_indicator: guarantee_indicator.ok()?,
+        youth_contract_indicator: youth_contract.ok()?,
+        youth_contract_start_date: youth_contract_start.ok()?,
+        previous_ypid,
+        intended_destination,
+        leaving_reported_in: None,
     };
+    super::establishment_from_activity(&mut person);
     Some((person, lapsed))
 }
 
@@ -463,7 +721,10 @@ impl<R: BufRead> NccisReader<R> {
         input.read_subtree(header_tag, HEADER_SCHEMA, MAX_HEADER_ELEMENTS, &mut tree)?;
         let offset = header_tag.offset;
         let mut v = Vec::new();
-        let header = tree.root().and_then(|node| map_header(node, &mut v));
+        let mut header_warnings = Vec::new();
+        let header = tree
+            .root()
+            .and_then(|node| map_header(node, &mut v, &mut header_warnings));
         match (header, v.into_iter().next()) {
             (Some(header), None) => Ok(NccisReader {
                 input,
@@ -473,6 +734,8 @@ impl<R: BufRead> NccisReader<R> {
                 stats: ReaderStats::default(),
                 done: false,
                 tree,
+                header_warnings,
+                notes: RecordNotes::default(),
             }),
             (_, Some(first)) => Err(header_error(first.field, first.message, offset)),
             (None, None) => Err(header_error(l::FILE_HEADER, "unusable header", offset)),
@@ -485,6 +748,23 @@ impl<R: BufRead> NccisReader<R> {
 
     pub fn stats(&self) -> ReaderStats {
         self.stats
+    }
+
+    /// Warnings about the `FileHeader` (elements outside the schema, ignored).
+    pub fn header_warnings(&self) -> &[Violation] {
+        &self.header_warnings
+    }
+
+    /// What reading the record last yielded (accepted or rejected) left
+    /// besides it: its warnings, and whether it carried SENSupportFlag.
+    /// Replaced by the next call to `next`.
+    pub fn notes(&self) -> &RecordNotes {
+        &self.notes
+    }
+
+    /// The warnings of the record last yielded (see [`Self::notes`]).
+    pub fn warnings(&self) -> &[Violation] {
+        &self.notes.warnings
     }
 
     fn fatal(
@@ -527,10 +807,12 @@ impl<R: BufRead> NccisReader<R> {
                 e
             })?;
         let mut v = Vec::new();
+        self.notes = RecordNotes::default();
+        let notes = &mut self.notes;
         let mapped = self
             .tree
             .root()
-            .and_then(|node| map_record(node, &limits, &mut v));
+            .and_then(|node| map_record(node, &limits, &mut v, notes));
         if let Some((person, lapsed)) = mapped {
             check_record(&person, Some(&lapsed), &self.header, &self.config, &mut v);
             self.unique.check(&person, &mut v);

@@ -56,6 +56,31 @@ impl<'n> Fields<'n> {
         repeatable: &[&'static str],
         v: &mut Vec<Violation>,
     ) -> Fields<'n> {
+        Self::build(parent, parent_name, allowed, repeatable, v, None)
+    }
+
+    /// As [`Fields::of`], but an element outside `allowed` is a warning in
+    /// `warnings` (naming the element when its name is plain) and is
+    /// otherwise ignored: the record is not rejected for it.
+    pub(crate) fn tolerant(
+        parent: Node<'n>,
+        parent_name: &'static str,
+        allowed: &[&'static str],
+        repeatable: &[&'static str],
+        v: &mut Vec<Violation>,
+        warnings: &mut Vec<Violation>,
+    ) -> Fields<'n> {
+        Self::build(parent, parent_name, allowed, repeatable, v, Some(warnings))
+    }
+
+    fn build(
+        parent: Node<'n>,
+        parent_name: &'static str,
+        allowed: &[&'static str],
+        repeatable: &[&'static str],
+        v: &mut Vec<Violation>,
+        mut warnings: Option<&mut Vec<Violation>>,
+    ) -> Fields<'n> {
         issue_violation(parent, parent_name, v);
         if !parent.has_children() && !is_xml_whitespace(parent.text()) {
             v.push(Violation::with(
@@ -74,16 +99,32 @@ impl<'n> Fields<'n> {
                         entries.push((name, child));
                     }
                 }
-                Some(name) => v.push(Violation::with(
-                    name,
-                    CheckerRule::UnknownElement,
-                    format!("element is not allowed inside {parent_name}"),
-                )),
-                None => v.push(Violation::with(
-                    parent_name,
-                    CheckerRule::UnknownElement,
-                    format!("an element inside {parent_name} is not part of this layout"),
-                )),
+                Some(name) => {
+                    let viol = Violation::with(
+                        name,
+                        CheckerRule::UnknownElement,
+                        format!("element {name} is not allowed inside {parent_name}"),
+                    );
+                    match warnings.as_deref_mut() {
+                        Some(w) => w.push(viol),
+                        None => v.push(viol),
+                    }
+                }
+                None => {
+                    let message = match (child.unknown_name(), warnings.is_some()) {
+                        (Some(raw), true) => format!(
+                            "element {raw} inside {parent_name} is not part of the NCCIS schema; ignored"
+                        ),
+                        _ => {
+                            format!("an element inside {parent_name} is not part of this layout")
+                        }
+                    };
+                    let viol = Violation::with(parent_name, CheckerRule::UnknownElement, message);
+                    match warnings.as_deref_mut() {
+                        Some(w) => w.push(viol),
+                        None => v.push(viol),
+                    }
+                }
             }
         }
         Fields { entries }
@@ -154,6 +195,51 @@ pub(crate) fn req_text(
             None
         }
     }
+}
+
+/// A required free-text value with surrounding XML whitespace (space, tab,
+/// CR, LF: suppliers indent values) removed before it is checked.
+pub(crate) fn req_trimmed_text(
+    f: &Fields<'_>,
+    field: &'static str,
+    max_len: usize,
+    v: &mut Vec<Violation>,
+) -> Option<String> {
+    let Some(node) = f.one(field) else {
+        v.push(Violation::new(field, CheckerRule::MissingField));
+        return None;
+    };
+    let s = trim_xml(leaf(node, field, v)?);
+    match check_text(s, max_len) {
+        Ok(()) => Some(s.to_owned()),
+        Err(p) => {
+            v.push(text_violation(field, p));
+            None
+        }
+    }
+}
+
+/// An optional free-text value, trimmed as [`req_trimmed_text`]; absent,
+/// empty or blank is `None`.
+pub(crate) fn opt_trimmed_text(
+    f: &Fields<'_>,
+    field: &'static str,
+    max_len: usize,
+    v: &mut Vec<Violation>,
+) -> Option<String> {
+    let s = trim_xml(leaf(f.one(field)?, field, v)?);
+    match check_text(s, max_len) {
+        Ok(()) => Some(s.to_owned()),
+        Err(TextProblem::Blank) => None,
+        Err(p) => {
+            v.push(text_violation(field, p));
+            None
+        }
+    }
+}
+
+fn trim_xml(s: &str) -> &str {
+    s.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
 }
 
 /// An optional free-text value; an absent, empty or blank element is `None`.
@@ -238,8 +324,9 @@ impl Display for BadDate {
     }
 }
 
+/// A date, with surrounding whitespace ignored (suppliers indent values).
 pub(crate) fn date(s: &str) -> Result<Date, BadDate> {
-    parse_date(s).ok_or(BadDate)
+    parse_date(s.trim()).ok_or(BadDate)
 }
 
 pub(crate) fn req_date(

@@ -33,18 +33,61 @@ use crate::reject::{FatalError, FatalKind};
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Schema {
     pub(crate) names: &'static [&'static str],
-    /// Unknown elements: `true` keeps an empty marker node (the record will
-    /// be rejected); `false` skips them without storing anything.
+    /// Other spellings of a name, `(variant, name)`: what suppliers write
+    /// instead (`NeetStartDate` for `NEETStartDate`, ...).
+    pub(crate) aliases: &'static [(&'static str, &'static str)],
+    /// Match names (and aliases) ignoring ASCII letter case.
+    pub(crate) any_case: bool,
+    /// Unknown elements: `true` keeps an empty marker node holding the
+    /// element's name (the format decides whether that rejects the record
+    /// or warns); `false` skips them without storing anything.
     pub(crate) strict: bool,
 }
 
 impl Schema {
-    fn lookup(&self, local: &str) -> Option<&'static str> {
-        self.names
+    fn lookup(&self, local: &[u8]) -> Option<&'static str> {
+        // Exact spelling first: the common case, and the cheapest.
+        if let Some(name) = self
+            .names
             .iter()
             .copied()
-            .find(|name| name.len() == local.len() && *name == local)
+            .find(|name| name.as_bytes() == local)
+        {
+            return Some(name);
+        }
+        let same = |a: &str| {
+            if self.any_case {
+                a.as_bytes().eq_ignore_ascii_case(local)
+            } else {
+                a.as_bytes() == local
+            }
+        };
+        if self.any_case
+            && let Some(name) = self.names.iter().copied().find(|name| same(name))
+        {
+            return Some(name);
+        }
+        self.aliases
+            .iter()
+            .find(|(variant, _)| same(variant))
+            .map(|(_, name)| *name)
     }
+}
+
+/// Longest unknown element name kept for a warning; longer ones, and names
+/// with characters beyond `[A-Za-z0-9_.-]`, are reported without their name.
+const MAX_REPORTED_NAME: usize = 64;
+
+/// The name of an unknown element, if it is safe to repeat in a report: a
+/// plain XML name, not free text that could carry personal data.
+fn reportable_name(local: &[u8]) -> Option<&str> {
+    (!local.is_empty()
+        && local.len() <= MAX_REPORTED_NAME
+        && local
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')))
+    .then(|| std::str::from_utf8(local).ok())
+    .flatten()
 }
 
 /// Something wrong inside a node that makes its record unacceptable.
@@ -107,6 +150,16 @@ impl<'t> Node<'t> {
     /// `None` for an element the schema does not define (strict schemas only).
     pub(crate) fn name(&self) -> Option<&'static str> {
         self.slot().and_then(|s| s.name)
+    }
+
+    /// For an element the schema does not define: its name, when it is a
+    /// plain name (see [`reportable_name`]); the element's content is never kept.
+    pub(crate) fn unknown_name(&self) -> Option<&'t str> {
+        if self.name().is_some() {
+            return None;
+        }
+        let t = self.text();
+        (!t.is_empty()).then_some(t)
     }
 
     pub(crate) fn text(&self) -> &'t str {
@@ -596,7 +649,7 @@ impl<R: BufRead> XmlInput<R> {
         &mut self,
         tree: &mut Tree,
         count: &mut usize,
-        (name, attributes): (Option<&'static str>, bool),
+        (name, attributes, raw_name): (Option<&'static str>, bool, Option<&str>),
         empty: bool,
         schema: Schema,
         max_elements: usize,
@@ -619,6 +672,12 @@ impl<R: BufRead> XmlInput<R> {
         let parent = self.stack.last().copied().unwrap_or(0);
         let node = tree.add(name);
         tree.attach(parent, node);
+        if name.is_none()
+            && let Some(raw) = raw_name
+        {
+            // The marker node's text is its name: its content is skipped.
+            tree.push_text(node, raw, MAX_REPORTED_NAME);
+        }
         if attributes {
             tree.flag(node, NodeIssue::Attributes);
         }
@@ -663,25 +722,39 @@ impl<R: BufRead> XmlInput<R> {
             let top = self.stack.last().copied().unwrap_or(root);
             match event {
                 Event::Start(e) => {
-                    let name = schema.lookup(e.local_name().as_ref());
+                    let local_name = e.local_name();
+                    let local: &[u8] = local_name.into_inner().as_bytes();
+                    let name = schema.lookup(local);
+                    // Copied (rarely: unknown elements only) before the buffer is reused.
+                    let raw = name
+                        .is_none()
+                        .then(|| reportable_name(local).map(str::to_owned))
+                        .flatten();
                     let attributes = has_attributes(&e);
                     self.enter()?;
                     self.start_in_subtree(
                         tree,
                         &mut count,
-                        (name, attributes),
+                        (name, attributes, raw.as_deref()),
                         false,
                         schema,
                         max_elements,
                     )?;
                 }
                 Event::Empty(e) => {
-                    let name = schema.lookup(e.local_name().as_ref());
+                    let local_name = e.local_name();
+                    let local: &[u8] = local_name.into_inner().as_bytes();
+                    let name = schema.lookup(local);
+                    // Copied (rarely: unknown elements only) before the buffer is reused.
+                    let raw = name
+                        .is_none()
+                        .then(|| reportable_name(local).map(str::to_owned))
+                        .flatten();
                     let attributes = has_attributes(&e);
                     self.start_in_subtree(
                         tree,
                         &mut count,
-                        (name, attributes),
+                        (name, attributes, raw.as_deref()),
                         true,
                         schema,
                         max_elements,

@@ -88,6 +88,11 @@ pub(crate) struct ElementWriter<W> {
     pub(crate) out: W,
     depth: usize,
     pretty: bool,
+    /// Write like a CCIS supplier: absent optional values as empty
+    /// elements (`<X></X>`, or `<X />` when `self_closing`), values padded
+    /// with spaces. For tests of the tolerant reader.
+    pub(crate) habits: bool,
+    pub(crate) self_closing: bool,
 }
 
 impl<W: Write> ElementWriter<W> {
@@ -96,7 +101,25 @@ impl<W: Write> ElementWriter<W> {
             out,
             depth: 0,
             pretty,
+            habits: false,
+            self_closing: false,
         }
+    }
+
+    /// An element with no content, as suppliers write absent values.
+    pub(crate) fn empty(&mut self, name: &str) -> std::io::Result<()> {
+        self.indent()?;
+        if self.self_closing {
+            write!(self.out, "<{name} />")?;
+        } else {
+            write!(self.out, "<{name}></{name}>")?;
+        }
+        self.newline()
+    }
+
+    /// Raw markup (a DOCTYPE, a comment) written as is.
+    pub(crate) fn raw(&mut self, markup: &str) -> std::io::Result<()> {
+        self.out.write_all(markup.as_bytes())
     }
 
     fn indent(&mut self) -> std::io::Result<()> {
@@ -138,9 +161,10 @@ impl<W: Write> ElementWriter<W> {
 
     pub(crate) fn leaf(&mut self, name: &str, value: &str) -> std::io::Result<()> {
         self.indent()?;
+        let pad = if self.habits { " " } else { "" };
         write!(
             self.out,
-            "<{name}>{}</{name}>",
+            "<{name}>{pad}{}{pad}</{name}>",
             quick_xml::escape::partial_escape(value)
         )?;
         self.newline()
@@ -149,6 +173,7 @@ impl<W: Write> ElementWriter<W> {
     pub(crate) fn leaf_opt(&mut self, name: &str, value: Option<&str>) -> std::io::Result<()> {
         match value {
             Some(v) => self.leaf(name, v),
+            None if self.habits => self.empty(name),
             None => Ok(()),
         }
     }
@@ -160,6 +185,7 @@ impl<W: Write> ElementWriter<W> {
     pub(crate) fn date_opt(&mut self, name: &str, value: Option<Date>) -> std::io::Result<()> {
         match value {
             Some(v) => self.date(name, v),
+            None if self.habits => self.empty(name),
             None => Ok(()),
         }
     }

@@ -248,7 +248,8 @@ async fn load_subject_index(store: &dyn Store) -> Result<SubjectIndex, StartErro
     let people = store.young_people().await?;
     let mut index = SubjectIndex::new();
     index.reserve(people.len());
-    for person in &people {
+    // Duplicates (M) and the deceased (D) are never a request's subject.
+    for person in people.iter().filter(|p| p.is_matchable()) {
         index
             .insert(IndexEntry::from(person))
             .map_err(|e| StartError::Index(e.to_string()))?;

@@ -106,10 +106,19 @@ pub struct ExportNccisArgs {
     /// Write here instead of stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Only each young person's current activity (the DfE 2015 XSD allows one `Cohort`).
-    /// Without it the whole activity history is written, so the file re-imports unchanged.
+    /// Write the gateway's own layout instead of a return for DfE: the whole activity
+    /// history, SENDFlag N/K/E and the gateway's extensions, so the file re-imports every
+    /// field. Not valid against the NCCIS schema; not logged as a disclosure to DfE.
     #[arg(long)]
-    pub current_activity_only: bool,
+    pub gateway_layout: bool,
+    /// Write SENSupportFlag after SENDFlag (the 2019-20 requirement; the 2015 schema has
+    /// no such element, so a file with it does not validate against nccis2015.xsd).
+    #[arg(long)]
+    pub sen_support_flag: bool,
+    /// Every leaver (A, T, E, M, D, L) in this return, not only those not yet reported in
+    /// an earlier one.
+    #[arg(long)]
+    pub all_leavers: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -133,6 +142,16 @@ pub struct SynthNccisArgs {
     pub period_end: Option<String>,
     #[arg(long)]
     pub out: PathBuf,
+    /// Make the records use every element and every code-list value of the NCCIS 2015
+    /// schema (September Guarantee, intended destination, Youth Contract, previous
+    /// YoungPersonsID, establishment, provider, placeholder postcodes...).
+    #[arg(long)]
+    pub every_element: bool,
+    /// Write the file the way CCIS suppliers do: a name-only DOCTYPE, no encoding
+    /// declaration, root NCCIS2015, `DatabaseID`, empty and self-closing elements for
+    /// absent values, whitespace around values, `NeetStartDate`.
+    #[arg(long)]
+    pub supplier_habits: bool,
 }
 
 #[derive(Debug, Subcommand)]

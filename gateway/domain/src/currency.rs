@@ -14,7 +14,17 @@
 //!   first. Inclusive because the NCCIS checker pairs CurrencyLapsed = Y
 //!   with DueToLapseDate ≤ PeriodEnd: on that date the CCIS itself already
 //!   calls the activity lapsed, and the gateway must not answer fresher
-//!   than the source system would.
+//!   than the source system would;
+//! - also lapsed the day after its `predicted_end_date` for education and
+//!   training (the activities NCCIS rule 259 requires one for,
+//!   [`ActivityCode::has_planned_end`]): once the course has ended the
+//!   young person is no longer known to be on it, and rule 238 makes the
+//!   CCIS's own DueToLapseDate no later than that date anyway. For
+//!   employment the date is informational (a contract's end is not known
+//!   in advance), so it does not end currency.
+//!
+//! The window of 550 (working not for reward with part-time study) is the
+//! EET one: it is an employment code (the XSD's "Employment" heading).
 
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -100,7 +110,9 @@ pub fn currency(activity: &Activity, windows: &CurrencyWindows, today: Date) -> 
     let months = windows.months_for(activity.code.group());
     // A deadline beyond the representable calendar never passes.
     let lapsed_by_age = add_months(activity.date_verified, months).is_some_and(|last| today > last);
-    if lapsed_by_date || lapsed_by_age {
+    let course_over = activity.code.has_planned_end()
+        && activity.predicted_end_date.is_some_and(|end| today > end);
+    if lapsed_by_date || lapsed_by_age || course_over {
         Currency::Lapsed {
             last_verified: activity.date_verified,
         }

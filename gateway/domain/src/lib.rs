@@ -29,12 +29,15 @@ pub mod record;
 pub mod synthetic;
 
 pub use codes::{
-    ActivityCode, ActivityGroup, Characteristic, CodeError, CohortStatus, Gender, InTouch,
-    LevelOfNeed, SenProvision, Ssda903Activity,
+    ActivityCode, ActivityGroup, Characteristic, CodeError, CohortStatus, Gender, GuaranteeStatus,
+    InTouch, IntendedDestination, LevelOfNeed, SenProvision, Ssda903Activity, la_list,
 };
 pub use currency::{Currency, CurrencyWindows, currency};
 pub use ids::{
-    CcisId, EstablishmentNumber, IdError, IdKind, LaCode, NhsNumber, Nino, Postcode, SubjectRef,
-    Ukprn, Uln, Upn,
+    CcisId, DfeNumber, EstablishmentNumber, IdError, IdKind, LaCode, NhsNumber, Nino,
+    PlaceholderPostcode, Postcode, SubjectRef, Ukprn, Uln, Upn,
 };
-pub use record::{Activity, Address, BenefitRegistration, CareLeaverStatus, YoungPerson};
+pub use record::{
+    Activity, Address, BenefitRegistration, CareLeaverStatus, GuaranteeBlock, SeptemberGuarantee,
+    StoredFacts, YoungPerson,
+};

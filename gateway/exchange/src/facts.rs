@@ -12,9 +12,10 @@
 //!   matters under 16;
 //! - an objection is in force when not withdrawn and raised by someone entitled to object
 //!   now: the young person (at any age: a refusal by the person the record is about only
-//!   ever narrows sharing), or a parent while the young person is under 16 and not assessed
-//!   competent. From the 16th birthday a parent's objection no longer governs, again with
-//!   no migration step;
+//!   ever narrows sharing), or a parent while the young person is under 16, whether or
+//!   not the child has been assessed Gillick-competent (competence lets the child consent;
+//!   it does not cancel the parent's refusal under the Connexions guidance). From the 16th
+//!   birthday a parent's objection no longer governs, again with no migration step;
 //! - the agreement is the partner's agreement in force today that covers the exchange (if
 //!   several, the one that names the officer's purpose, then the most recent).
 
@@ -109,7 +110,8 @@ pub fn person_facts(
         o.withdrawn_at.is_none()
             && match o.raised_by {
                 GivenBy::YoungPerson => true,
-                GivenBy::ParentCarer => !young_person_governs,
+                // Until the 16th birthday, competent or not.
+                GivenBy::ParentCarer => age < 16,
             }
     });
     let mut consent = ConsentFacts::default();

@@ -205,6 +205,26 @@ fn a_parents_objection_stops_governing_at_16_the_young_persons_always_counts() {
 }
 
 #[test]
+fn a_parents_objection_stands_for_a_gillick_competent_under_16() {
+    let yot = partner(AgencyKind::YouthOffendingTeam, "kent-yot");
+    let p = person_born(date!(2011 - 09 - 01));
+    let recorded = Recorded {
+        objections: vec![objection(&p.ccis_id, GivenBy::ParentCarer)],
+        competence: vec![competence(&p.ccis_id, true, date!(2025 - 05 - 01))],
+        ..Recorded::default()
+    };
+    let f = person_facts(&p, &recorded, &yot, "x", date!(2026 - 01 - 10));
+    // Competence makes the 14-year-old the one who consents...
+    assert!(f.subject.gillick_competent);
+    assert_eq!(f.consent_owner, GivenBy::YoungPerson);
+    // ...but does not cancel the parent's refusal.
+    assert!(f.subject.objection);
+    // From the 16th birthday it no longer governs.
+    let f = person_facts(&p, &recorded, &yot, "x", date!(2027 - 09 - 01));
+    assert!(!f.subject.objection);
+}
+
+#[test]
 fn a_consent_counts_only_for_its_recipient_purpose_and_period_until_withdrawn() {
     let yot = partner(AgencyKind::YouthOffendingTeam, "kent-yot");
     let other_yot = partner(AgencyKind::YouthOffendingTeam, "medway-yot");

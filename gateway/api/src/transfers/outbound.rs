@@ -238,6 +238,17 @@ async fn refuse_if_moving(state: &AppState, person: &YoungPerson) -> Result<(), 
         .outbound_transfers_for(&person.ccis_id)
         .await
         .map_err(|e| internal(e, "transfer outbox unavailable"))?;
+    // Acknowledged before, even if a later import had changed the record's status.
+    if earlier
+        .iter()
+        .any(|t| t.state == OutboundState::Acknowledged)
+    {
+        return Err(problem(
+            StatusCode::CONFLICT,
+            "already-transferred",
+            "This young person's record has been transferred already",
+        ));
+    }
     if let Some(open) = earlier.iter().find(|t| t.state == OutboundState::Queued) {
         return Err(Problem::new(
             StatusCode::CONFLICT,

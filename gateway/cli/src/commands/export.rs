@@ -2,7 +2,7 @@
 //! return for tests and benchmarks): both write with `NccisWriter`, which checks every
 //! record against the NCCIS checker rules and refuses one that would be rejected.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -11,7 +11,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use gateway_adapters::nccis::{FileHeader, NccisWriter, WriterOptions};
 use gateway_adapters::{CheckerRule, WriteError};
-use gateway_domain::{LaCode, synthetic};
+use gateway_domain::{LaCode, YoungPerson, synthetic};
 use gateway_store::Store;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime};
@@ -118,24 +118,31 @@ struct Tally {
     written: u64,
     refused: Refused,
     other_la: u64,
+    /// The leavers (A, T, E, M, D, L) written.
+    leavers: HashSet<gateway_domain::CcisId>,
 }
 
 fn write_cohort<W: Write>(
     sink: W,
     header: FileHeader,
     options: WriterOptions,
-    people: &[gateway_domain::YoungPerson],
+    people: &[YoungPerson],
     lead_la: &LaCode,
 ) -> anyhow::Result<(W, Tally)> {
     let mut writer = NccisWriter::new(sink, header, options)?;
     let mut refused = Refused::default();
     let mut other_la = 0;
+    let mut leavers = HashSet::new();
     for person in people {
         if person.lead_la != *lead_la {
             other_la += 1;
             continue;
         }
+        let before = writer.written();
         refused.note(writer.write(person))?;
+        if writer.written() > before && !person.cohort_status.is_in_cohort() {
+            leavers.insert(person.ccis_id.clone());
+        }
     }
     let written = writer.written();
     Ok((
@@ -144,8 +151,94 @@ fn write_cohort<W: Write>(
             written,
             refused,
             other_la,
+            leavers,
         },
     ))
+}
+
+/// The registry-independent name DfE's NCCIS has in the disclosure log: the export is a
+/// disclosure of every record in it, to DfE, under the LA's duty to supply the return.
+pub const DFE_NCCIS_PARTNER: &str = "dfe-nccis";
+
+/// Whether a record goes into the return for `period_end`: the cohort (P, G) always; a
+/// leaver (A, T, E, M, D, L) until the first return that reported its leaving status
+/// (and in a re-run of that period or an earlier one), so that DfE sees it leave once
+/// rather than in every later month (nccis-checker.md §1.1: records leaving the cohort are
+/// still returned, marked by their status).
+fn in_return(person: &YoungPerson, period_end: Date, all_leavers: bool) -> bool {
+    person.cohort_status.is_in_cohort()
+        || all_leavers
+        || person
+            .leaving_reported_in
+            .is_none_or(|first| first >= period_end)
+}
+
+/// Hashes what passes through, so the file's SHA-256 is known without reading it again.
+struct Hashing<W> {
+    inner: W,
+    digest: ring::digest::Context,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.digest.update(buf.get(..n).unwrap_or_default());
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<W> Hashing<W> {
+    fn new(inner: W) -> Self {
+        Hashing {
+            inner,
+            digest: ring::digest::Context::new(&ring::digest::SHA256),
+        }
+    }
+
+    fn finish(self) -> (W, String) {
+        (self.inner, hex::encode(self.digest.finish().as_ref()))
+    }
+}
+
+/// The disclosure-log entry of a return sent to DfE: partner, period, record count and
+/// the file's hash; no subject (it is about every record in the file).
+fn return_entry(
+    lead_la: &LaCode,
+    period_end: Date,
+    written: u64,
+    file_sha256: &str,
+) -> gateway_disclosure::LogEntry {
+    let mut entry = gateway_disclosure::LogEntry::new(
+        OffsetDateTime::now_utc(),
+        gateway_disclosure::Event::Disclosure,
+        gateway_disclosure::Outcome::Permit,
+    );
+    entry.partner = Some(DFE_NCCIS_PARTNER.to_owned());
+    entry.officer = std::env::var("USER").ok().map(|u| format!("operator:{u}"));
+    entry.exchange = Some("nccis-return".to_owned());
+    entry.purpose = Some("nccis_monthly_return".to_owned());
+    entry.lawful_basis = Some("legal_obligation".to_owned());
+    entry.released = [
+        "identity",
+        "identifiers",
+        "demographics",
+        "ethnic_origin",
+        "activity",
+        "send",
+        "characteristics",
+        "level_of_need",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    entry.response_sha256 = Some(file_sha256.to_owned());
+    entry.note = Some(format!(
+        "NCCIS return of LA {lead_la} for the period ending {period_end}: {written} records"
+    ));
+    entry
 }
 
 pub async fn nccis(
@@ -160,45 +253,109 @@ pub async fn nccis(
     };
     let header = header(config, date_of_send, period_end)?;
     let lead_la = header.source_las[0].clone();
-    let options = WriterOptions {
-        current_activity_only: args.current_activity_only,
-        ..WriterOptions::default()
+    let options = if args.gateway_layout {
+        WriterOptions::default()
+    } else {
+        WriterOptions {
+            sen_support_flag: args.sen_support_flag,
+            ..WriterOptions::nccis_return()
+        }
     };
 
-    // The lead-LA cohort, every cohort status: P and G are the cohort the LA reports on; a
-    // leaver (A, L, T, E, M, D) is in the return so that DfE sees it leave. The store keeps
-    // no date of the status change, so a leaver stays in every later return while its
-    // record is held, rather than risking a month where it is never reported; NCCIS
-    // matches records by YoungPersonsID, so repeating it changes no count.
-    let people = store.young_people().await?;
-    let tally = match &args.out {
-        Some(path) => {
-            let (output, file) = Output::create(path)?;
-            let (file, tally) = write_cohort(file, header, options, &people, &lead_la)?;
-            output.commit(file)?;
-            tally
-        }
-        None => {
-            let stdout = BufWriter::new(std::io::stdout().lock());
-            let (mut stdout, tally) = write_cohort(stdout, header, options, &people, &lead_la)?;
-            stdout.flush()?;
-            tally
-        }
+    let everyone = store.young_people().await?;
+    let (people, reported_before): (Vec<YoungPerson>, Vec<YoungPerson>) = everyone
+        .into_iter()
+        .partition(|p| in_return(p, period_end, args.all_leavers));
+    let Some(path) = &args.out else {
+        anyhow::ensure!(
+            args.gateway_layout,
+            "a return for DfE is written with --out FILE (it is logged as a disclosure with \
+             the file's hash)"
+        );
+        let stdout = BufWriter::new(std::io::stdout().lock());
+        let (mut stdout, tally) = write_cohort(stdout, header, options, &people, &lead_la)?;
+        stdout.flush()?;
+        return report(&mut std::io::stderr(), &args, &lead_la, &tally, 0, None);
     };
+    let (output, file) = Output::create(path)?;
+    let (file, tally) = write_cohort(Hashing::new(file), header, options, &people, &lead_la)?;
+    let (file, sha256) = file.finish();
+    let mut logged = None;
+    if !args.gateway_layout {
+        // Logged before the file is in place: a return that is not in the log must not
+        // exist where it would be sent from.
+        let keys = gateway_disclosure::LogKeys::load_or_create(&config.keys_dir)?;
+        let log = gateway_disclosure::DisclosureLog::open(
+            store.clone(),
+            keys.signer,
+            keys.pseudonymiser,
+            gateway_disclosure::LogSettings::default(),
+        )
+        .await?;
+        let receipt = log
+            .append(return_entry(&lead_la, period_end, tally.written, &sha256))
+            .await?;
+        logged = Some(receipt.log_index);
+    }
+    output.commit(file)?;
+    if !args.gateway_layout {
+        mark_leavers_reported(store.as_ref(), &people, &tally.leavers, period_end).await?;
+    }
+    report(
+        &mut std::io::stdout(),
+        &args,
+        &lead_la,
+        &tally,
+        reported_before
+            .iter()
+            .filter(|p| p.lead_la == lead_la)
+            .count(),
+        logged.map(|index| (index, sha256)),
+    )
+}
+
+/// Remember that the leavers just written have been reported (a return has no element
+/// for it, so an import keeps it while the status stays the same).
+async fn mark_leavers_reported(
+    store: &dyn Store,
+    people: &[YoungPerson],
+    written_leavers: &HashSet<gateway_domain::CcisId>,
+    period_end: Date,
+) -> anyhow::Result<()> {
+    let first_time: Vec<YoungPerson> = people
+        .iter()
+        .filter(|p| p.leaving_reported_in.is_none() && written_leavers.contains(&p.ccis_id))
+        .map(|p| {
+            let mut p = p.clone();
+            p.leaving_reported_in = Some(period_end);
+            p
+        })
+        .collect();
+    for chunk in first_time.chunks(5_000) {
+        store
+            .upsert_young_people(chunk)
+            .await
+            .context("recording which leavers were reported")?;
+    }
+    Ok(())
+}
+
+fn report(
+    to: &mut dyn Write,
+    args: &ExportNccisArgs,
+    lead_la: &LaCode,
+    tally: &Tally,
+    leavers_reported_before: usize,
+    logged: Option<(u64, String)>,
+) -> anyhow::Result<()> {
     let Tally {
         written,
         refused,
         other_la,
+        leavers,
     } = tally;
-
-    // On stderr when the return itself goes to stdout.
-    let mut report: Box<dyn Write> = if args.out.is_some() {
-        Box::new(std::io::stdout())
-    } else {
-        Box::new(std::io::stderr())
-    };
     writeln!(
-        report,
+        to,
         "NCCIS return for LA {lead_la}, period ending {}: {written} records written{}",
         args.period_end,
         args.out
@@ -206,17 +363,34 @@ pub async fn nccis(
             .map(|p| format!(" to {}", p.display()))
             .unwrap_or_default()
     )?;
+    if let Some((index, sha256)) = logged {
+        writeln!(
+            to,
+            "  logged as a disclosure to DfE (disclosure log entry {index}, file SHA-256 {sha256})"
+        )?;
+    }
+    if !leavers.is_empty() {
+        writeln!(to, "  {} leavers reported in this return", leavers.len())?;
+    }
+    if leavers_reported_before > 0 {
+        writeln!(
+            to,
+            "  {leavers_reported_before} leavers left out: reported in an earlier return \
+             (--all-leavers to include them)"
+        )?;
+    }
     if refused.records > 0 {
         writeln!(
-            report,
+            to,
             "  {} records of the lead-LA cohort are not in this return (they break a checker \
-             rule for this period, e.g. not yet of NCCIS age):",
+             rule for this period, e.g. not yet of NCCIS age, or lack an element the NCCIS \
+             schema requires):",
             refused.records
         )?;
-        refused.print(&mut report)?;
+        refused.print(to)?;
     }
-    if other_la > 0 {
-        writeln!(report, "  {other_la} records of other lead LAs left out")?;
+    if *other_la > 0 {
+        writeln!(to, "  {other_la} records of other lead LAs left out")?;
     }
     Ok(())
 }
@@ -239,13 +413,23 @@ pub fn synth(config: &GatewayConfig, args: SynthNccisArgs) -> anyhow::Result<()>
     let header = header(config, period_end, period_end)?;
     let la = header.source_las[0].clone();
     let (output, file) = Output::create(&args.out)?;
-    let mut writer = NccisWriter::new(file, header, WriterOptions::default())?;
+    let options = WriterOptions {
+        supplier_habits: args.supplier_habits,
+        xsd_database_id: !args.supplier_habits,
+        ..WriterOptions::nccis_return()
+    };
+    let mut writer = NccisWriter::new(file, header, options)?;
     let mut refused = Refused::default();
     // Part of a synthetic cohort is outside a return (13-14 year olds, a DWP programme
     // begun before 18): those are skipped, so ask for more people than needed. The cohort
     // is an iterator: one record in memory at a time.
     let budget = args.count.saturating_mul(3).saturating_add(1_000);
-    for person in synthetic::cohort(args.seed, budget, period_end, la) {
+    let people: Box<dyn Iterator<Item = YoungPerson>> = if args.every_element {
+        Box::new(synthetic::every_element(args.seed, budget, period_end, la))
+    } else {
+        Box::new(synthetic::cohort(args.seed, budget, period_end, la))
+    };
+    for person in people {
         if writer.written() >= args.count as u64 {
             break;
         }
@@ -264,5 +448,9 @@ pub fn synth(config: &GatewayConfig, args: SynthNccisArgs) -> anyhow::Result<()>
         args.out.display(),
         refused.records
     );
+    if args.every_element && refused.records > 0 {
+        let mut err = std::io::stderr();
+        refused.print(&mut err)?;
+    }
     Ok(())
 }

@@ -224,9 +224,11 @@ fn read_all<R: std::io::BufRead>(
     })
 }
 
-/// NCCIS has no field for the NINO, NHS number, benefit registration or care-leaver status
-/// (`gateway_adapters::nccis::carried`): a return says nothing about them, so what the
-/// gateway holds from other sources is kept rather than wiped by every monthly import.
+/// A return replaces a stored record only as far as `YoungPerson::keep_from_stored` allows
+/// (gateway-domain `record/merge.rs`): fields NCCIS does not carry (NINO, NHS number,
+/// benefit registration, care status) are kept, SEN support known from another source is
+/// not wiped by a SENDFlag N, and a record this gateway transferred (an acknowledged
+/// outbound transfer) stays CohortStatus T with its TransferredToLACode.
 async fn keep_uncarried_fields(
     store: &dyn Store,
     mut batch: Vec<YoungPerson>,
@@ -241,12 +243,23 @@ async fn keep_uncarried_fields(
         .collect();
     for person in &mut batch {
         if let Some(old) = stored.get(&person.ccis_id) {
-            person.nino.clone_from(&old.nino);
-            person.nhs_number.clone_from(&old.nhs_number);
-            person
-                .benefit_registration
-                .clone_from(&old.benefit_registration);
-            person.care.clone_from(&old.care);
+            // Only a stored T can have come from an acknowledged transfer.
+            let acknowledged = if old.cohort_status == gateway_domain::CohortStatus::Transferred {
+                store
+                    .outbound_transfers_for(&old.ccis_id)
+                    .await
+                    .context("reading the transfer outbox")?
+                    .into_iter()
+                    .find(|t| t.state == gateway_store::OutboundState::Acknowledged)
+                    .map(|t| t.destination_la)
+            } else {
+                None
+            };
+            let facts = gateway_domain::StoredFacts {
+                acknowledged_transfer_to: acknowledged.as_ref(),
+                ..gateway_domain::StoredFacts::default()
+            };
+            person.keep_from_stored(old, facts);
         }
     }
     Ok(batch)

@@ -64,13 +64,15 @@ pub enum ActivityGroup {
     Pre16,
     /// 2xx.
     Education,
-    /// 3xx.
+    /// 3xx and 550 (working not for reward combined with part-time study:
+    /// the XSD lists it under "Employment" and the NCCIS checker treats it
+    /// like every employment code).
     Employment,
     /// 4xx.
     Training,
     /// 530.
     ReEngagement,
-    /// 540-619: NEET and available to the labour market.
+    /// 540 and 610-619: NEET and available to the labour market.
     NeetActive,
     /// 620-680: NEET and not available (caring, illness, pregnancy...).
     NeetInactive,
@@ -114,6 +116,7 @@ impl ActivityCode {
             300..=399 => ActivityGroup::Employment,
             400..=499 => ActivityGroup::Training,
             530 => ActivityGroup::ReEngagement,
+            550 => ActivityGroup::Employment,
             540..=619 => ActivityGroup::NeetActive,
             620..=680 => ActivityGroup::NeetInactive,
             700..=799 => ActivityGroup::Other,
@@ -136,6 +139,14 @@ impl ActivityCode {
     /// matching characteristic.
     pub fn is_special_category(self) -> bool {
         matches!(self, ActivityCode::Illness | ActivityCode::Pregnancy)
+    }
+
+    /// Education or training with a planned end (nccis-checker.md §2.6
+    /// ACT_NEEDS_END, rule 259: compulsory-age codes, 2xx, 410-460): its
+    /// PredictedEndDate is when the course ends, after which the activity
+    /// is no longer known to be current.
+    pub fn has_planned_end(self) -> bool {
+        matches!(self.code(), 100..=299 | 400..=499)
     }
 
     /// The code reveals criminal-offence data (UK GDPR art. 10): custody.
@@ -185,6 +196,12 @@ mod tests {
         );
         assert!(A::ReEngagementProvision.is_eet());
         assert_eq!(A::WorkingNotForReward.group(), ActivityGroup::NeetActive);
+        assert_eq!(
+            A::WorkingNotForRewardWithStudy.group(),
+            ActivityGroup::Employment
+        );
+        assert!(A::WorkingNotForRewardWithStudy.is_eet());
+        assert!(!A::WorkingNotForRewardWithStudy.is_neet());
         assert_eq!(A::SeekingEet.group(), ActivityGroup::NeetActive);
         assert_eq!(A::YoungCarer.group(), ActivityGroup::NeetInactive);
         assert_eq!(A::OtherReason.group(), ActivityGroup::NeetInactive);

@@ -20,6 +20,18 @@ numeric_code! {
 }
 
 impl Characteristic {
+    /// In the 2015 XSD's `CharacteristicType` (110-190). 200 was added for
+    /// 2019-20; 210 (mental health) is the gateway's own and never part of
+    /// an NCCIS return.
+    pub fn in_schema_2015(self) -> bool {
+        self.code() <= 190
+    }
+
+    /// Part of the NCCIS code list of some MI year (everything but 210).
+    pub fn is_nccis(self) -> bool {
+        self != Characteristic::MentalHealth
+    }
+
     /// Special-category data (UK GDPR art. 9, "data concerning health"):
     /// substance misuse, pregnancy and mental health are health conditions
     /// or health-care facts about the person. The domain rule is that these

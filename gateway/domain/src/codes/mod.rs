@@ -8,12 +8,15 @@
 mod activity;
 mod care;
 mod characteristic;
+mod guarantee;
+pub mod la_list;
 mod macros;
 mod person;
 
 pub use activity::{ActivityCode, ActivityGroup};
 pub use care::{InTouch, Ssda903Activity};
 pub use characteristic::Characteristic;
+pub use guarantee::{GuaranteeStatus, IntendedDestination};
 pub use person::{CohortStatus, Gender, LevelOfNeed, SenProvision};
 
 /// An unrecognised code.

@@ -21,6 +21,41 @@ text_code! {
 }
 
 impl SenProvision {
+    /// NCCIS SENDFlag (2015 XSD `YesNoType`): Y for an EHC plan (the band
+    /// rule 40 keeps in the return from academic age 18), N otherwise.
+    pub fn send_flag(self) -> bool {
+        matches!(self, SenProvision::EhcPlan)
+    }
+
+    /// NCCIS SENSupportFlag (2019-20 requirement): Y for SEN support.
+    pub fn sen_support_flag(self) -> bool {
+        matches!(self, SenProvision::SenSupport)
+    }
+
+    /// From the two NCCIS flags. SENDFlag Y wins (an EHC plan);
+    /// SENSupportFlag Y without it is SEN support; otherwise none.
+    pub fn from_flags(send: bool, sen_support: Option<bool>) -> SenProvision {
+        match (send, sen_support) {
+            (true, _) => SenProvision::EhcPlan,
+            (false, Some(true)) => SenProvision::SenSupport,
+            _ => SenProvision::NoProvision,
+        }
+    }
+
+    /// What a return that says `self` leaves of the finer `stored` value: a
+    /// return carrying only SENDFlag N cannot tell "no SEN" from "SEN
+    /// support", so K known from another source (a CTF) is kept.
+    pub fn refined_by(self, stored: SenProvision, return_has_support_flag: bool) -> SenProvision {
+        match (self, stored) {
+            (SenProvision::NoProvision, SenProvision::SenSupport) if !return_has_support_flag => {
+                SenProvision::SenSupport
+            }
+            _ => self,
+        }
+    }
+}
+
+impl SenProvision {
     /// Has a special educational need or disability of either kind. NCCIS
     /// keeps 20-24 year olds in the cohort only in this case.
     pub fn has_send(self) -> bool {
@@ -29,41 +64,41 @@ impl SenProvision {
 }
 
 text_code! {
-    /// Gender as recorded in CCIS.
-    ///
-    /// The seeds do not list NCCIS gender codes. M and F are certain; U for
-    /// "not known / not specified" is an assumption (the usual DfE letter
-    /// for it) to confirm against the current NCCIS requirement.
+    /// Gender as recorded in CCIS: NCCIS 2015 XSD `GenderType` (F, M, U, W).
     Gender, "gender" {
         Male = "M", "male";
         Female = "F", "female";
-        NotKnown = "U", "not known or not specified";
+        NotKnown = "U", "unknown";
+        Withheld = "W", "withheld";
     }
 }
 
 text_code! {
-    /// NCCIS CohortStatus (YP10): whether the lead LA still reports the young
-    /// person and, if not, why they left.
-    ///
-    /// The seeds do not list these values. They are taken from public CCIS
-    /// supplier documentation that cites NCCIS YP10: P and G are in the
-    /// cohort; A, L, T, E, M, D are leaving reasons, reported once. `L`
-    /// appears in that list without a definition available to us, so it is
-    /// accepted but not interpreted. `T` requires TransferredToLACode (an
-    /// NCCIS checker rule; the record module does not enforce it).
+    /// NCCIS CohortStatus (YP10), XSD `CohortStatusType`: whether the lead LA
+    /// still reports the young person and, if not, why the record is no
+    /// longer active. P and G are in the cohort; A, T, E, M, D and L are
+    /// leaving statuses. `T` requires TransferredToLACode (checker rule 13;
+    /// the record module does not enforce it).
     CohortStatus, "cohort status (YP10)" {
-        Primary = "P", "in the lead LA's primary cohort";
-        SeptemberGuarantee = "G", "kept in cohort for an open September Guarantee return";
-        AgedOut = "A", "left: reached the age limit (20, or 25 with SEND)";
-        Left = "L", "left the cohort (reason L)";
-        Transferred = "T", "transferred to another LA";
-        LeftEngland = "E", "left England";
-        Duplicate = "M", "merged as a duplicate";
+        Primary = "P", "primary cohort";
+        SeptemberGuarantee = "G", "no longer in the primary cohort but covered by the September Guarantee";
+        AgedOut = "A", "reached the age at which an active record is no longer required";
+        Transferred = "T", "transferred to another LA: no longer an active record";
+        LeftEngland = "E", "left England: no longer an active record";
+        Duplicate = "M", "found to be a duplicate record";
         Deceased = "D", "deceased";
+        Left = "L", "aged 20 to 25 and the EHC plan / LDA has ceased";
     }
 }
 
 impl CohortStatus {
+    /// The record stands for no living, distinct young person: a duplicate
+    /// (M) or someone who has died (D). Such a record is never a subject a
+    /// partner's question can be about (the subject index leaves it out).
+    pub fn is_not_a_subject(self) -> bool {
+        matches!(self, CohortStatus::Duplicate | CohortStatus::Deceased)
+    }
+
     /// Still in the lead LA's reported cohort.
     pub fn is_in_cohort(self) -> bool {
         matches!(

@@ -125,3 +125,35 @@ fn extreme_dates_do_not_panic() {
     let b = verified_on(ActivityCode::SeekingEet, Date::MIN);
     assert!(currency(&b, &windows, Date::MAX).is_current());
 }
+
+#[test]
+fn working_not_for_reward_with_study_is_employment_with_the_eet_window() {
+    // 550 is employment: twelve months, not the three of NEET (540).
+    let a = verified_on(
+        ActivityCode::WorkingNotForRewardWithStudy,
+        date!(2024 - 01 - 15),
+    );
+    assert_eq!(a.code.group(), ActivityGroup::Employment);
+    assert!(!lapsed_on(&a, date!(2024 - 04 - 16)));
+    assert!(!lapsed_on(&a, date!(2025 - 01 - 15)));
+    assert!(lapsed_on(&a, date!(2025 - 01 - 16)));
+    let c = currency(&a, &CurrencyWindows::default(), date!(2024 - 06 - 01));
+    assert_eq!(c.reported_group(), ActivityGroup::Employment);
+    let neet = verified_on(ActivityCode::WorkingNotForReward, date!(2024 - 01 - 15));
+    assert!(lapsed_on(&neet, date!(2024 - 04 - 16)));
+}
+
+#[test]
+fn a_course_lapses_the_day_after_its_predicted_end() {
+    let mut a = verified_on(ActivityCode::FurtherEducation, date!(2024 - 09 - 02));
+    a.predicted_end_date = Some(date!(2025 - 06 - 30));
+    assert!(!lapsed_on(&a, date!(2025 - 06 - 30)));
+    assert!(lapsed_on(&a, date!(2025 - 07 - 01)));
+    // Earliest of the three: a DueToLapseDate before the end still wins.
+    a.due_to_lapse_date = Some(date!(2025 - 03 - 01));
+    assert!(lapsed_on(&a, date!(2025 - 03 - 01)));
+    // Employment: a predicted end is not a lapse.
+    let mut job = verified_on(ActivityCode::TemporaryEmployment, date!(2024 - 09 - 02));
+    job.predicted_end_date = Some(date!(2024 - 12 - 31));
+    assert!(!lapsed_on(&job, date!(2025 - 01 - 15)));
+}

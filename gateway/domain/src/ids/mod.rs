@@ -29,8 +29,8 @@ use serde::{Deserialize, Serialize};
 pub use ccis::CcisId;
 pub use nhs::NhsNumber;
 pub use nino::Nino;
-pub use org::{EstablishmentNumber, LaCode, Ukprn};
-pub use postcode::Postcode;
+pub use org::{DfeNumber, EstablishmentNumber, LaCode, Ukprn};
+pub use postcode::{PlaceholderPostcode, Postcode};
 pub use uln::Uln;
 pub use upn::Upn;
 

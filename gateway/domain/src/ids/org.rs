@@ -98,9 +98,53 @@ impl EstablishmentNumber {
     }
 }
 
+/// The seven-digit DfE establishment number of NCCIS `Cohort/EstablishmentNumber`
+/// (XSD `NumericSeven`): the LA code followed by the four-digit establishment
+/// number (9999 for home-educated or no DfE number). Only the shape is
+/// checked; whether the LA part is an English LA is checker rule 228.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DfeNumber(String);
+
+id_newtype!(DfeNumber, IdKind::EstablishmentNumber);
+
+impl DfeNumber {
+    pub fn parse(raw: &str) -> Result<Self, IdError> {
+        let kind = IdKind::EstablishmentNumber;
+        let s = normalise(kind, raw, Spaces::Reject)?;
+        expect_len(kind, &s, 7, "7")?;
+        expect_digits(kind, s.as_bytes(), 1)?;
+        Ok(DfeNumber(s))
+    }
+
+    /// LA code + establishment number.
+    pub fn from_parts(la: &LaCode, estab: &EstablishmentNumber) -> DfeNumber {
+        DfeNumber(format!("{}{}", la.as_str(), estab.as_str()))
+    }
+
+    /// The LA part (first three digits).
+    pub fn la(&self) -> LaCode {
+        LaCode::from_valid_digits(self.0.get(..3).unwrap_or_default())
+    }
+
+    /// The establishment part (last four digits).
+    pub fn establishment(&self) -> EstablishmentNumber {
+        EstablishmentNumber(self.0.get(3..).unwrap_or("9999").to_owned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dfe_number() {
+        let n = DfeNumber::parse("8869999").unwrap();
+        assert_eq!(n.la().as_str(), "886");
+        assert_eq!(n.establishment().as_str(), "9999");
+        assert!(DfeNumber::parse("886999").is_err());
+        assert!(DfeNumber::parse("88699A9").is_err());
+        assert_eq!(DfeNumber::from_parts(&n.la(), &n.establishment()), n);
+    }
 
     #[test]
     fn la_code() {

@@ -106,9 +106,62 @@ impl Postcode {
     }
 }
 
+/// A placeholder postcode of the `ZZ99` family (`ZZ99 9ZZ` "no fixed
+/// abode / not known", `ZZ99 3CZ` "England, not otherwise specified", ...).
+///
+/// CCIS suppliers write one when the address is unknown, and NCCIS accepts
+/// it (checker rules 32 and 43 pass). It is not a [`Postcode`]: it names no
+/// place, so the record keeps it only to write it back, and nothing ever
+/// matches or blocks on it (the subject index reads
+/// [`crate::Address::postcode`], which never holds a placeholder).
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PlaceholderPostcode(String);
+
+id_newtype!(PlaceholderPostcode, KIND);
+
+impl PlaceholderPostcode {
+    /// Parse `ZZ99` + an inward code (digit, two letters); spaces ignored,
+    /// letters upper-cased.
+    pub fn parse(raw: &str) -> Result<Self, IdError> {
+        let s = normalise(KIND, raw, Spaces::Strip)?;
+        let b = s.as_bytes();
+        match b {
+            [b'Z', b'Z', b'9', b'9', inward @ ..] if valid_inward(inward) => {
+                Ok(PlaceholderPostcode(s))
+            }
+            _ => Err(IdError::Rule {
+                kind: KIND,
+                rule: "a placeholder postcode is ZZ99 followed by a digit and two letters",
+            }),
+        }
+    }
+
+    /// The printed form, `ZZ99 9ZZ`.
+    pub fn formatted(&self) -> String {
+        let (outward, inward) = self.0.split_at(self.0.len().min(4));
+        format!("{outward} {inward}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_are_not_postcodes() {
+        for raw in ["ZZ99 9ZZ", "zz993cz", " ZZ99 3WZ "] {
+            assert!(Postcode::parse(raw).is_err(), "{raw}");
+            let p = PlaceholderPostcode::parse(raw).unwrap();
+            assert!(p.formatted().starts_with("ZZ99 "));
+        }
+        assert_eq!(
+            PlaceholderPostcode::parse("zz99 9zz").unwrap().formatted(),
+            "ZZ99 9ZZ"
+        );
+        assert!(PlaceholderPostcode::parse("ZZ98 9ZZ").is_err());
+        assert!(PlaceholderPostcode::parse("ME14 1XQ").is_err());
+        assert!(PlaceholderPostcode::parse("ZZ99").is_err());
+    }
 
     #[test]
     fn shapes_and_helpers() {

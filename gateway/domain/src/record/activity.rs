@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use crate::codes::{ActivityCode, LevelOfNeed};
+use crate::ids::{DfeNumber, Ukprn};
 
 /// An activity and the dates that say how we know it and how fresh it is.
 ///
@@ -32,6 +33,16 @@ pub struct Activity {
     pub neet_start_date: Option<Date>,
     #[serde(default, with = "crate::dates::iso::option")]
     pub predicted_end_date: Option<Date>,
+    /// NCCIS `Cohort/EstablishmentNumber`: the seven-digit DfE number of
+    /// the school or college (LA code + establishment).
+    #[serde(default)]
+    pub establishment: Option<DfeNumber>,
+    /// NCCIS `Cohort/EstablishmentName`.
+    #[serde(default)]
+    pub establishment_name: Option<String>,
+    /// NCCIS `Cohort/UKProviderReferenceNumber`: the provider of this activity.
+    #[serde(default)]
+    pub ukprn: Option<Ukprn>,
 }
 
 impl Activity {
@@ -52,6 +63,9 @@ impl Activity {
             level_of_need: None,
             neet_start_date: None,
             predicted_end_date: None,
+            establishment: None,
+            establishment_name: None,
+            ukprn: None,
         }
     }
 }

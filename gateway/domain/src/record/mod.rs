@@ -12,6 +12,8 @@
 //! what was recorded.
 
 mod activity;
+mod guarantee;
+mod merge;
 mod parts;
 
 use std::fmt;
@@ -20,12 +22,18 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 pub use activity::Activity;
+pub use guarantee::{GuaranteeBlock, SeptemberGuarantee};
+pub use merge::StoredFacts;
 pub use parts::{Address, AddressError, BenefitRegistration, CareLeaverStatus, MAX_ADDRESS_LINES};
 
-use crate::codes::{Characteristic, CohortStatus, Gender, LevelOfNeed, SenProvision};
+use crate::codes::{
+    Characteristic, CohortStatus, Gender, IntendedDestination, LevelOfNeed, SenProvision,
+};
 use crate::currency::{Currency, CurrencyWindows, currency};
 use crate::dates;
-use crate::ids::{CcisId, EstablishmentNumber, LaCode, NhsNumber, Nino, Ukprn, Uln, Upn};
+use crate::ids::{
+    CcisId, EstablishmentNumber, LaCode, NhsNumber, Nino, PlaceholderPostcode, Ukprn, Uln, Upn,
+};
 
 /// A young person as held in the lead LA's CCIS.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
@@ -77,6 +85,38 @@ pub struct YoungPerson {
     pub establishment_number: Option<EstablishmentNumber>,
     #[serde(default)]
     pub ukprn: Option<Ukprn>,
+    /// A `ZZ99` placeholder written where the postcode is unknown. Kept
+    /// apart from [`Address::postcode`] so that nothing matches on it; it
+    /// is only written back to NCCIS.
+    #[serde(default)]
+    pub placeholder_postcode: Option<PlaceholderPostcode>,
+    /// NCCIS `SeptemberGuarantee` (Year 11 and Year 12 offers).
+    #[serde(default)]
+    pub september_guarantee: SeptemberGuarantee,
+    /// NCCIS `GuaranteeStatusIndicator`: the young person is covered by the
+    /// September Guarantee (checker rule 906 needs the blocks then).
+    #[serde(default)]
+    pub guarantee_status_indicator: Option<bool>,
+    /// NCCIS `YouthContractIndicator` (dropped after 2015-16; carried for
+    /// older returns).
+    #[serde(default)]
+    pub youth_contract_indicator: Option<bool>,
+    /// NCCIS `YouthContractStartDate`.
+    #[serde(default, with = "crate::dates::iso::option")]
+    pub youth_contract_start_date: Option<Date>,
+    /// NCCIS `PreviousYPIDIdentifier`: the YoungPersonsID this record had
+    /// before (rule 37 checks 13 characters; kept as written, trimmed).
+    #[serde(default)]
+    pub previous_ypid: Option<String>,
+    /// NCCIS `IntendedDestination/IntendedDestinationYr11`.
+    #[serde(default)]
+    pub intended_destination: Option<IntendedDestination>,
+    /// For a leaving status (A, T, E, M, D, L): the PeriodEnd of the first
+    /// NCCIS return the gateway exported that reported it. A leaver is
+    /// reported so that DfE sees it leave, not in every later month.
+    /// Cleared when the status changes.
+    #[serde(default, with = "crate::dates::iso::option")]
+    pub leaving_reported_in: Option<Date>,
 }
 
 impl YoungPerson {
@@ -107,8 +147,27 @@ impl YoungPerson {
     }
 
     /// Currency of the current activity on `today`; `None` with no activity.
+    ///
+    /// A young person who has left England (CohortStatus E) is no longer
+    /// tracked by any English LA: their last activity is history, not a
+    /// current state, so it is reported lapsed ("not known", with the last
+    /// verified date) whatever its dates say. Every answer to a partner
+    /// reads the activity through here.
     pub fn current_currency(&self, windows: &CurrencyWindows, today: Date) -> Option<Currency> {
-        self.current_activity().map(|a| currency(a, windows, today))
+        let activity = self.current_activity()?;
+        if self.cohort_status == CohortStatus::LeftEngland {
+            return Some(Currency::Lapsed {
+                last_verified: activity.date_verified,
+            });
+        }
+        Some(currency(activity, windows, today))
+    }
+
+    /// Whether a partner's question can be about this record at all: not a
+    /// duplicate (M) nor a deceased young person (D). The subject index
+    /// holds only such records, so neither is ever answered as if current.
+    pub fn is_matchable(&self) -> bool {
+        !self.cohort_status.is_not_a_subject()
     }
 }
 

@@ -61,6 +61,14 @@ pub(crate) fn sample() -> YoungPerson {
         yot_supervised: false,
         establishment_number: None,
         ukprn: None,
+        placeholder_postcode: None,
+        september_guarantee: SeptemberGuarantee::default(),
+        guarantee_status_indicator: None,
+        youth_contract_indicator: None,
+        youth_contract_start_date: None,
+        previous_ypid: None,
+        intended_destination: None,
+        leaving_reported_in: None,
     }
 }
 
@@ -126,4 +134,108 @@ fn serde_round_trip() {
     assert_eq!(back, p);
     assert!(json.contains("\"gender\":\"F\""));
     assert!(json.contains("\"code\":619"));
+}
+
+#[test]
+fn records_stored_before_the_whole_nccis_record_still_read() {
+    // A record as stored before SeptemberGuarantee, IntendedDestination,
+    // Youth Contract, PreviousYPIDIdentifier, the placeholder postcode and
+    // the activity's establishment fields existed.
+    let mut old: serde_json::Value = serde_json::to_value(sample()).unwrap();
+    let obj = old.as_object_mut().unwrap();
+    for new_field in [
+        "placeholder_postcode",
+        "september_guarantee",
+        "guarantee_status_indicator",
+        "youth_contract_indicator",
+        "youth_contract_start_date",
+        "previous_ypid",
+        "intended_destination",
+        "leaving_reported_in",
+    ] {
+        assert!(obj.remove(new_field).is_some(), "{new_field}");
+    }
+    for a in obj["activities"].as_array_mut().unwrap() {
+        let a = a.as_object_mut().unwrap();
+        a.remove("establishment");
+        a.remove("establishment_name");
+        a.remove("ukprn");
+    }
+    let back: YoungPerson = serde_json::from_value(old).unwrap();
+    assert_eq!(back, sample());
+}
+
+#[test]
+fn the_whole_nccis_record_round_trips_through_json() {
+    use crate::codes::{GuaranteeStatus, IntendedDestination};
+    use crate::ids::{DfeNumber, PlaceholderPostcode, Ukprn};
+    let mut p = sample();
+    p.placeholder_postcode = Some(PlaceholderPostcode::parse("ZZ99 9ZZ").unwrap());
+    p.september_guarantee.year_11 = Some(GuaranteeBlock {
+        status: GuaranteeStatus::OfferMade,
+        la: LaCode::parse("886").unwrap(),
+    });
+    p.guarantee_status_indicator = Some(true);
+    p.youth_contract_indicator = Some(false);
+    p.youth_contract_start_date = Some(date!(2015 - 01 - 05));
+    p.previous_ypid = Some("8860000000999".into());
+    p.intended_destination = Some(IntendedDestination::Undecided);
+    p.gender = Gender::Withheld;
+    p.activities[0].establishment = Some(DfeNumber::parse("8864001").unwrap());
+    p.activities[0].establishment_name = Some("Any School".into());
+    p.activities[0].ukprn = Some(Ukprn::parse("10001234").unwrap());
+    let json = serde_json::to_string(&p).unwrap();
+    assert_eq!(serde_json::from_str::<YoungPerson>(&json).unwrap(), p);
+    assert!(json.contains("\"gender\":\"W\""));
+}
+
+#[test]
+fn an_acknowledged_transfer_survives_a_later_return() {
+    let mut stored = sample();
+    let to = LaCode::parse("887").unwrap();
+    stored.cohort_status = CohortStatus::Transferred;
+    stored.transferred_to_la = Some(to.clone());
+    // The CCIS has not caught up: it still returns the young person as current.
+    let mut incoming = sample();
+    incoming.nino = None;
+    incoming.keep_from_stored(
+        &stored,
+        StoredFacts {
+            acknowledged_transfer_to: Some(&to),
+            ..StoredFacts::default()
+        },
+    );
+    assert_eq!(incoming.cohort_status, CohortStatus::Transferred);
+    assert_eq!(incoming.transferred_to_la, Some(to.clone()));
+    assert_eq!(incoming.nino, stored.nino);
+    // Without an acknowledged transfer the return's own status stands.
+    let mut incoming = sample();
+    incoming.keep_from_stored(&stored, StoredFacts::default());
+    assert_eq!(incoming.cohort_status, CohortStatus::Primary);
+}
+
+#[test]
+fn sen_support_from_another_source_is_kept_when_a_return_says_n() {
+    let mut stored = sample();
+    stored.send = SenProvision::SenSupport;
+    let mut incoming = sample();
+    incoming.send = SenProvision::NoProvision;
+    incoming.keep_from_stored(&stored, StoredFacts::default());
+    assert_eq!(incoming.send, SenProvision::SenSupport);
+    // A return with SENSupportFlag N means no SEN support now.
+    let mut incoming = sample();
+    incoming.send = SenProvision::NoProvision;
+    incoming.keep_from_stored(
+        &stored,
+        StoredFacts {
+            return_has_sen_support_flag: true,
+            ..StoredFacts::default()
+        },
+    );
+    assert_eq!(incoming.send, SenProvision::NoProvision);
+    // An EHC plan in the return always wins.
+    let mut incoming = sample();
+    incoming.send = SenProvision::EhcPlan;
+    incoming.keep_from_stored(&stored, StoredFacts::default());
+    assert_eq!(incoming.send, SenProvision::EhcPlan);
 }

@@ -23,12 +23,15 @@
 //! real postcode; NHS numbers use the 999 range that is never issued.
 
 mod activity;
+mod full;
 mod ids;
 mod names;
 mod person;
 mod prng;
 
 use time::Date;
+
+pub use full::{EVERY_VALUE_RECORDS, every_element};
 
 use crate::ids::LaCode;
 use crate::record::YoungPerson;

@@ -6,10 +6,13 @@ use super::activity::{choose_code, dated, days_before, previous_school};
 use super::prng::SplitMix64;
 use super::{ids, names};
 use crate::codes::{
-    ActivityCode as A, Characteristic as C, CohortStatus, Gender, InTouch, SenProvision,
+    ActivityCode as A, Characteristic as C, CohortStatus, Gender, InTouch, LevelOfNeed,
+    SenProvision,
 };
-use crate::ids::{CcisId, EstablishmentNumber, LaCode, Postcode, Ukprn};
-use crate::record::{Address, BenefitRegistration, CareLeaverStatus, YoungPerson};
+use crate::ids::{CcisId, DfeNumber, EstablishmentNumber, LaCode, Postcode, Ukprn};
+use crate::record::{
+    Address, BenefitRegistration, CareLeaverStatus, SeptemberGuarantee, YoungPerson,
+};
 
 /// What twins share.
 #[derive(Clone)]
@@ -82,7 +85,7 @@ impl PersonFactory {
         let given = match gender {
             Gender::Male => rng.pick(names::GIVEN_MALE),
             Gender::Female => rng.pick(names::GIVEN_FEMALE),
-            Gender::NotKnown => {
+            Gender::NotKnown | Gender::Withheld => {
                 let list = if rng.chance(500) {
                     names::GIVEN_MALE
                 } else {
@@ -116,7 +119,9 @@ impl PersonFactory {
             activities.push(previous_school(rng, current.start_date));
         }
         let current_start = current.start_date;
-        let level_of_need = current.level_of_need;
+        // LevelOfNeedCode is required by the NCCIS schema: minimum intervention unless the
+        // activity says more.
+        let level_of_need = current.level_of_need.or(Some(LevelOfNeed::Minimum));
         activities.push(current);
 
         let characteristics = self.characteristics(rng, age, gender, code);
@@ -176,8 +181,13 @@ impl PersonFactory {
                 CohortStatus::Primary
             },
             transferred_to_la: transferred.then(|| self.neighbour_la.clone()),
-            ethnicity: household.ethnicity.map(str::to_owned),
-            educated_la: rng.chance(40).then(|| self.neighbour_la.clone()),
+            // NCCIS requires both (XSD): "information not obtained" is itself a code.
+            ethnicity: Some(household.ethnicity.unwrap_or("NOBT").to_owned()),
+            educated_la: Some(if rng.chance(40) {
+                self.neighbour_la.clone()
+            } else {
+                self.lead_la.clone()
+            }),
             send,
             yot_supervised: has(C::SupervisedByYot),
             characteristics,
@@ -197,7 +207,26 @@ impl PersonFactory {
             ) && rng.chance(700))
             .then(|| Ukprn::parse(&format!("1{:07}", rng.below(10_000_000))).ok())
             .flatten(),
+            placeholder_postcode: None,
+            september_guarantee: SeptemberGuarantee::default(),
+            guarantee_status_indicator: None,
+            youth_contract_indicator: None,
+            youth_contract_start_date: None,
+            previous_ypid: None,
+            intended_destination: None,
+            leaving_reported_in: None,
         };
+        // The current activity holds where it happens, as NCCIS's Cohort does.
+        let mut person = person;
+        let la = person
+            .educated_la
+            .clone()
+            .unwrap_or_else(|| person.lead_la.clone());
+        let (estab, provider) = (person.establishment_number.clone(), person.ukprn.clone());
+        if let Some(current) = person.activities.last_mut() {
+            current.establishment = estab.map(|e| DfeNumber::from_parts(&la, &e));
+            current.ukprn = provider;
+        }
         Some((person, household))
     }
 
