@@ -10,6 +10,7 @@ mod registry;
 mod reload;
 mod startup;
 mod store;
+mod store_resilience;
 mod subject_store;
 mod tokens;
 mod transfer_store;

@@ -16,11 +16,13 @@ pub async fn healthz() -> Response {
 }
 
 /// The gateway can do its job: the database answers and accepts writes (the disclosure log
-/// lives there), and a validated policy set is loaded (it always is once serving: the
-/// gateway refuses to start without one; its hash is reported so operators can tell which
-/// version every node runs).
+/// lives there), the log writer keeps up (no request has waited longer than the stall bound
+/// without a commit: a lock held elsewhere or a hung connection fails this even while the
+/// probe's own write gets through), and a validated policy set is loaded (it always is once
+/// serving: the gateway refuses to start without one; its hash is reported so operators can
+/// tell which version every node runs).
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses(
-    (status = 200, description = "Ready: database, log writable, policy set hash", body = Object),
+    (status = 200, description = "Ready: database, log writable, log writer, policy set hash", body = Object),
     (status = 503, description = "Not ready", body = Problem, content_type = "application/problem+json"),
 ))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
@@ -29,20 +31,29 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         Ok(()) => state.store.probe_write(&state.node).await,
         Err(_) => Ok(()),
     };
+    let stalled = state.log.stalled_for();
     let checks = json!({
         "database": if database.is_ok() { "ok" } else { "unreachable" },
         "log_writable": if database.is_ok() && writable.is_ok() { "ok" } else { "failing" },
+        "log_writer": if stalled.is_none() { "ok" } else { "stalled" },
         "policy": state.policy.policy_set_hash(),
     });
-    match (database, writable) {
-        (Ok(()), Ok(())) => (
+    match (database, writable, stalled) {
+        (Ok(()), Ok(()), None) => (
             StatusCode::OK,
             Json(json!({ "status": "ready", "checks": checks })),
         )
             .into_response(),
-        (Err(err), _) | (_, Err(err)) => {
+        (Err(err), _, _) | (_, Err(err), _) => {
             tracing::error!(error = %err, "readiness check failed");
             Problem::unavailable("database unreachable or not accepting writes").into_response()
+        }
+        (Ok(()), Ok(()), Some(waited)) => {
+            tracing::error!(
+                waited_ms = u64::try_from(waited.as_millis()).unwrap_or(u64::MAX),
+                "readiness check failed: requests wait for the disclosure log and nothing commits"
+            );
+            Problem::unavailable("the disclosure log writer is not committing").into_response()
         }
     }
 }

@@ -12,6 +12,10 @@ use serde::Serialize;
 
 const TYPE_BASE: &str = "https://ccis-gateway.example/problems/";
 
+/// `Retry-After` of a 503: a stalled log or database gives up on a request within seconds
+/// (the append deadline, the store timeouts), so a retry a few seconds on is the useful one.
+pub const RETRY_AFTER_SECS: u32 = 5;
+
 /// A problem response.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
@@ -76,6 +80,13 @@ impl IntoResponse for Problem {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            // Every 503 is temporary (the log, the database, an upstream breaker): say when
+            // to try again. A handler that knows better (the breaker) overwrites it.
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

@@ -64,6 +64,17 @@ pub enum Command {
     /// Development tool: generate synthetic test and benchmark files.
     #[command(subcommand)]
     Synth(SynthCommand),
+    /// Write a consistent copy of the SQLite database to a new file while the gateway runs
+    /// (SQLite `VACUUM INTO`: a snapshot of one moment; writers carry on). For PostgreSQL use
+    /// pg_dump or a base backup (README, Operations).
+    Backup(BackupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The copy to write; must not exist yet (a backup never overwrites).
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -35,6 +35,10 @@ pub struct GatewayConfig {
     pub currency: gateway_domain::CurrencyWindows,
     pub break_glass: BreakGlassConfig,
     pub log: LogConfig,
+    /// Timeouts on the database path (`[store]`; every key optional, see
+    /// `gateway_store::StoreTimeouts`).
+    #[serde(default)]
+    pub store: gateway_store::StoreTimeouts,
     pub transfers: TransfersConfig,
     /// Exchanges answered by a partner's own HTTPS service (`[[upstream]]` tables).
     #[serde(default)]
@@ -107,6 +111,25 @@ pub struct LogConfig {
     pub max_batch: usize,
     /// A fresh signed tree head at least this often.
     pub resign_secs: u64,
+    /// A request waits at most this long for its entry to be committed, then gets
+    /// `503 log-unavailable` with `Retry-After` (nothing released).
+    #[serde(default = "default_append_deadline_ms")]
+    pub append_deadline_ms: u64,
+    /// `/readyz` fails once requests have waited this long without a commit.
+    #[serde(default = "default_stall_bound_ms")]
+    pub stall_bound_ms: u64,
+}
+
+fn default_append_deadline_ms() -> u64 {
+    duration_ms(gateway_disclosure::LogSettings::default().append_deadline)
+}
+
+fn default_stall_bound_ms() -> u64 {
+    duration_ms(gateway_disclosure::LogSettings::default().stall_bound)
+}
+
+fn duration_ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -172,7 +195,10 @@ impl GatewayConfig {
             log: LogConfig {
                 max_batch: 512,
                 resign_secs: 60,
+                append_deadline_ms: default_append_deadline_ms(),
+                stall_bound_ms: default_stall_bound_ms(),
             },
+            store: gateway_store::StoreTimeouts::default(),
             transfers: TransfersConfig {
                 attempt_timeout_secs: 10,
                 first_backoff_millis: 1000,
@@ -198,6 +224,8 @@ impl GatewayConfig {
         gateway_disclosure::LogSettings {
             max_batch: self.log.max_batch.max(1),
             resign_interval: Duration::from_secs(self.log.resign_secs.max(1)),
+            append_deadline: Duration::from_millis(self.log.append_deadline_ms.max(1)),
+            stall_bound: Duration::from_millis(self.log.stall_bound_ms.max(1)),
             ..gateway_disclosure::LogSettings::default()
         }
     }

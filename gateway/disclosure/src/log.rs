@@ -19,8 +19,9 @@
 //! Not guaranteed: that the stored entries were not altered behind the gateway's back; that
 //! is what `gateway audit verify` (and anyone holding a signed head) checks.
 
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use gateway_store::{LogSealer, SealedBatch, Store, StoreError, StoredTreeHead};
 use gateway_translog::{
@@ -44,6 +45,13 @@ pub struct LogSettings {
     /// A fresh head is signed at least this often, even with no new entries, so monitors
     /// can see the log is alive.
     pub resign_interval: Duration,
+    /// The longest a request waits for its entry to be committed, queueing included; after
+    /// it the request gets [`LogError::DeadlineExceeded`] (503, nothing released) even if
+    /// the writer is still stuck in the database.
+    pub append_deadline: Duration,
+    /// Readiness fails ([`DisclosureLog::stalled_for`]) once requests have waited this long
+    /// without the writer committing anything.
+    pub stall_bound: Duration,
 }
 
 impl Default for LogSettings {
@@ -52,6 +60,8 @@ impl Default for LogSettings {
             max_batch: 512,
             queue: 8192,
             resign_interval: Duration::from_secs(60),
+            append_deadline: Duration::from_secs(10),
+            stall_bound: Duration::from_secs(5),
         }
     }
 }
@@ -63,6 +73,8 @@ pub enum LogError {
     Unavailable(String),
     #[error("the disclosure log is busy")]
     Busy,
+    #[error("the disclosure log did not commit within {0:?}")]
+    DeadlineExceeded(Duration),
     #[error("the stored log does not match its latest signed tree head (size {tree_size})")]
     Inconsistent { tree_size: u64 },
     #[error("stored log data is unreadable: {0}")]
@@ -126,6 +138,79 @@ struct Inner {
     store: Arc<dyn Store>,
     verifier: TreeHeadVerifier,
     pseudonymiser: Pseudonymiser,
+    progress: Progress,
+    append_deadline: Duration,
+    stall_bound: Duration,
+}
+
+/// Whether the writer keeps up: when it last committed, and since when requests have been
+/// waiting for it. Kept by [`DisclosureLog::append`] alone (a receipt means a commit), so
+/// the writer's internals need not know about readiness.
+struct Progress {
+    epoch: Instant,
+    /// Milliseconds since `epoch` of the last receipt handed out.
+    last_commit_ms: AtomicU64,
+    /// Requests inside `append` now.
+    waiting: AtomicUsize,
+    /// Milliseconds since `epoch` when `waiting` last went from 0 to 1.
+    waiting_since_ms: AtomicU64,
+}
+
+impl Progress {
+    fn new() -> Self {
+        Progress {
+            epoch: Instant::now(),
+            last_commit_ms: AtomicU64::new(0),
+            waiting: AtomicUsize::new(0),
+            waiting_since_ms: AtomicU64::new(0),
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn enter(&self) -> Waiting<'_> {
+        if self.waiting.fetch_add(1, Ordering::AcqRel) == 0 {
+            self.waiting_since_ms
+                .store(self.now_ms(), Ordering::Release);
+        }
+        Waiting(self)
+    }
+
+    fn committed(&self) {
+        self.last_commit_ms
+            .fetch_max(self.now_ms().max(1), Ordering::AcqRel);
+    }
+
+    /// How long work has waited without a commit, when any is waiting.
+    fn stalled_for(&self) -> Option<Duration> {
+        if self.waiting.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        let since = self
+            .last_commit_ms
+            .load(Ordering::Acquire)
+            .max(self.waiting_since_ms.load(Ordering::Acquire));
+        Some(Duration::from_millis(self.now_ms().saturating_sub(since)))
+    }
+
+    /// Milliseconds since the last commit this process saw, if any.
+    fn since_last_commit(&self) -> Option<Duration> {
+        match self.last_commit_ms.load(Ordering::Acquire) {
+            0 => None,
+            at => Some(Duration::from_millis(self.now_ms().saturating_sub(at))),
+        }
+    }
+}
+
+/// One request inside `append`; leaving (however it leaves) counts it out.
+struct Waiting<'a>(&'a Progress);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl std::fmt::Debug for DisclosureLog {
@@ -176,12 +261,22 @@ impl DisclosureLog {
                 store,
                 verifier,
                 pseudonymiser,
+                progress: Progress::new(),
+                append_deadline: settings.append_deadline,
+                stall_bound: settings.stall_bound,
             }),
         })
     }
 
     /// Appends an entry and waits until it is durable. Only then may the answer leave.
+    ///
+    /// Waits at most [`LogSettings::append_deadline`]: past it the caller gets
+    /// [`LogError::DeadlineExceeded`] and must release nothing. The entry may still be
+    /// committed later by a writer that was stuck (a logged disclosure that was never sent:
+    /// the safe side).
     pub async fn append(&self, entry: LogEntry) -> Result<Receipt, LogError> {
+        let progress = &self.inner.progress;
+        let _waiting = progress.enter();
         let (tx, rx) = oneshot::channel();
         self.inner
             .commands
@@ -192,8 +287,28 @@ impl DisclosureLog {
                     LogError::Unavailable("the log writer has stopped".into())
                 }
             })?;
-        rx.await
-            .map_err(|_| LogError::Unavailable("the log writer has stopped".into()))?
+        let deadline = self.inner.append_deadline;
+        let receipt = tokio::time::timeout(deadline, rx)
+            .await
+            .map_err(|_| LogError::DeadlineExceeded(deadline))?
+            .map_err(|_| LogError::Unavailable("the log writer has stopped".into()))??;
+        progress.committed();
+        Ok(receipt)
+    }
+
+    /// How long requests have been waiting without the writer committing, when that is
+    /// longer than [`LogSettings::stall_bound`] (readiness fails then); `None` when the
+    /// writer keeps up or nothing waits.
+    pub fn stalled_for(&self) -> Option<Duration> {
+        self.inner
+            .progress
+            .stalled_for()
+            .filter(|waited| *waited > self.inner.stall_bound)
+    }
+
+    /// Time since this process last committed an entry (`None` before the first).
+    pub fn since_last_commit(&self) -> Option<Duration> {
+        self.inner.progress.since_last_commit()
     }
 
     /// The subject pseudonym the log uses for a CCIS YoungPersonsID.

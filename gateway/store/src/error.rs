@@ -13,6 +13,13 @@ pub enum StoreError {
     /// the log (wrong indexes, a head that does not cover it); nothing was written.
     #[error("sealing the disclosure log batch failed: {0}")]
     Sealer(String),
+    /// The database did not answer within a configured bound ([`crate::StoreTimeouts`]);
+    /// the transaction was abandoned and its connection closed.
+    #[error("database timed out: {0}")]
+    Timeout(&'static str),
+    /// The backend cannot do this (e.g. an online file backup of PostgreSQL).
+    #[error("not supported on this backend: {0}")]
+    Unsupported(&'static str),
     #[error("database error: {0}")]
     Database(sqlx::Error),
 }

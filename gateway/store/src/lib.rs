@@ -15,9 +15,11 @@ mod rows;
 mod rows_log;
 mod rows_subjects;
 mod rows_transfers;
+mod settings;
 mod sqlite;
 pub mod subjects;
 pub mod transfers;
+mod tx;
 
 use std::sync::Arc;
 
@@ -30,6 +32,7 @@ pub use model::{
     PartnerStatus, TokenAlgorithm, TokenUse,
 };
 pub use postgres::PostgresStore;
+pub use settings::StoreTimeouts;
 pub use sqlite::SqliteStore;
 pub use subjects::{
     Alert, AlertStatus, CompetenceAssessment, Consent, ConsentMethod, ConsentRecipient, GivenBy,
@@ -101,15 +104,34 @@ pub trait Store:
     ) -> Result<TokenUse, StoreError>;
     /// Removes token-use records that expired before `now` (unix seconds).
     async fn purge_token_uses(&self, now: i64) -> Result<u64, StoreError>;
+
+    /// Called when the gateway stops cleanly. SQLite copies every committed page from its
+    /// write-ahead log into the main file and empties the log (`wal_checkpoint(TRUNCATE)`),
+    /// so the database file alone holds everything; PostgreSQL has nothing to do.
+    async fn checkpoint(&self) -> Result<(), StoreError>;
+
+    /// Writes a consistent copy of the live database to a new file `out` (SQLite
+    /// `VACUUM INTO`: one read transaction, so writers carry on and the copy is a snapshot
+    /// of one moment). PostgreSQL answers [`StoreError::Unsupported`]: back it up with
+    /// `pg_dump` or a base backup (README, Operations).
+    async fn backup_to(&self, out: &std::path::Path) -> Result<(), StoreError>;
 }
 
 /// Opens the database a URL names (`sqlite://PATH` or `postgres://...`), creating a SQLite
-/// file if needed, and applies the backend's migrations.
+/// file if needed, and applies the backend's migrations. Default timeouts.
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    connect_with(url, &StoreTimeouts::default()).await
+}
+
+/// [`connect`] with these timeouts.
+pub async fn connect_with(
+    url: &str,
+    timeouts: &StoreTimeouts,
+) -> Result<Arc<dyn Store>, StoreError> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::connect(url).await?))
+        Ok(Arc::new(SqliteStore::connect_with(url, timeouts).await?))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(Arc::new(PostgresStore::connect(url).await?))
+        Ok(Arc::new(PostgresStore::connect_with(url, timeouts).await?))
     } else {
         Err(StoreError::UnsupportedUrl)
     }

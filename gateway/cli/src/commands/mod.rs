@@ -2,6 +2,7 @@
 
 mod agreements;
 mod audit;
+mod backup;
 mod certs;
 mod demo;
 mod export;
@@ -43,13 +44,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             export::nccis(open_store(&config).await?, &config, args).await
         }
         Command::Synth(SynthCommand::Nccis(args)) => export::synth(&config, args),
+        Command::Backup(args) => backup::run(&config, &args.out).await,
     }
 }
 
 /// Opens (and migrates) the configured database.
 pub async fn open_store(config: &GatewayConfig) -> anyhow::Result<Arc<dyn Store>> {
     prepare_database_dir(&config.database_url)?;
-    gateway_store::connect(&config.database_url)
+    gateway_store::connect_with(&config.database_url, &config.store)
         .await
         .context("cannot open the database")
 }

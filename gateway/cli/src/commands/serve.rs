@@ -44,7 +44,7 @@ pub async fn run(mut config: GatewayConfig, args: ServeArgs) -> anyhow::Result<(
         transfers: config.transfer_settings()?,
         upstream: config.upstream_settings(),
     };
-    let mut server = start(settings, store).await?;
+    let mut server = start(settings, store.clone()).await?;
     // `gateway import` writes records this process has not indexed; SIGHUP picks them up.
     server.reload_subjects_on_hangup();
     let trigger = server.take_shutdown_trigger();
@@ -55,7 +55,14 @@ pub async fn run(mut config: GatewayConfig, args: ServeArgs) -> anyhow::Result<(
             let _ = trigger.send(());
         }
     });
-    server.wait().await?;
+    let served = server.wait().await;
+    // After the last request: SQLite moves every committed page from its WAL into the main
+    // file, so the file alone is the whole database (a copy of it is a backup).
+    match store.checkpoint().await {
+        Ok(()) => tracing::info!("database checkpointed"),
+        Err(err) => tracing::error!(error = %err, "database checkpoint at shutdown failed"),
+    }
+    served?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! lock, so every node sharing the database draws indexes from one gap-free sequence.
 
 use async_trait::async_trait;
-use sqlx::{Postgres, Transaction};
+use sqlx::Postgres;
 
 use crate::StoreError;
 use crate::disclosure_log::*;
@@ -10,6 +10,7 @@ use crate::rows_log::{
     HeadParams, LogRowRecord, TreeHeadRecord, catch_up_hashes, check_batch, check_known,
     from_bound, head_columns, leaf_hashes, limit_bound, log_columns, next_index, to_i64,
 };
+use crate::tx::{Tx, within};
 
 use super::PostgresStore;
 
@@ -20,7 +21,7 @@ const LOG_APPEND_LOCK: i64 = 0x4343_4953_2d4c_4f47;
 impl PostgresStore {
     /// The body of [`LogStore::append_log`], inside a transaction the caller commits.
     async fn append_in(
-        tx: &mut Transaction<'static, Postgres>,
+        tx: &mut Tx<'_, Postgres>,
         sealer: &dyn LogSealer,
     ) -> Result<(SealedBatch, Vec<[u8; 32]>), StoreError> {
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
@@ -98,24 +99,15 @@ impl LogStore for PostgresStore {
         sealer: &dyn LogSealer,
     ) -> Result<(SealedBatch, Vec<[u8; 32]>), StoreError> {
         // Always the synchronous_commit = on pool: the batch is flushed before this returns.
-        // READ COMMITTED whatever the server's default, so reads after the lock see the
-        // latest commits (under REPEATABLE READ the snapshot would predate the lock).
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN ISOLATION LEVEL READ COMMITTED")
-            .await?;
-        match Self::append_in(&mut tx, sealer).await {
-            Ok(done) => {
-                tx.commit().await?;
-                Ok(done)
-            }
-            Err(err) => {
-                if let Err(rollback) = tx.rollback().await {
-                    tracing::warn!(error = %rollback, "rolling back a failed log append failed");
-                }
-                Err(err)
-            }
-        }
+        // Bounded as a whole, and per statement and lock wait by the server (begin_append);
+        // a connection whose COMMIT or ROLLBACK failed is closed (tx.rs).
+        within(self.timeouts.append(), "disclosure log append", async {
+            let mut conn = self.write_connection().await?;
+            let mut tx = self.begin_append(&mut conn).await?;
+            let result = Self::append_in(&mut tx, sealer).await;
+            tx.finish(result).await
+        })
+        .await
     }
 
     async fn add_tree_head(&self, head: &StoredTreeHead) -> Result<(), StoreError> {

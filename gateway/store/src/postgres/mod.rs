@@ -1,16 +1,15 @@
 //! The multi-node backend: PostgreSQL, shared by every gateway node.
 
 use std::str::FromStr;
-use std::time::Duration;
 
 mod log;
 mod subjects;
 mod transfers;
 
 use async_trait::async_trait;
-use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::types::Json;
+use sqlx::{PgPool, Postgres};
 
 use crate::model::*;
 use crate::rows::{AgreementRow, PartnerRow, now, partner_columns};
@@ -22,7 +21,8 @@ macro_rules! agreement_columns {
          lawful_basis, starts_on, review_on, ends_on, created_at"
     };
 }
-use crate::{Backend, Store, StoreError};
+use crate::tx::{Tx, TxConnection};
+use crate::{Backend, Store, StoreError, StoreTimeouts};
 
 /// PostgreSQL store. Several gateway processes may share one database: migrations take
 /// PostgreSQL's advisory lock, and every write is a single statement or transaction.
@@ -34,15 +34,25 @@ pub struct PostgresStore {
     /// [`Store::record_token_use`]): WAL-logged and crash-safe for the database, but the
     /// last few hundred milliseconds of them may be lost if the server machine fails.
     relaxed: PgPool,
+    timeouts: StoreTimeouts,
 }
 
 impl PostgresStore {
     /// Connects to the database a `postgres://` URL names and migrates it.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let options = PgConnectOptions::from_str(url)?;
+        Self::connect_with(url, &StoreTimeouts::default()).await
+    }
+
+    /// [`PostgresStore::connect`] with these timeouts. Every session of both pools starts
+    /// with `idle_in_transaction_session_timeout` and the server-side TCP keepalives (sent
+    /// as libpq-style startup `options`, so they hold even through a pooler that resets
+    /// sessions); sqlx has no client-side keepalive option, so the client side is bounded
+    /// by the acquire timeout and the append timeout instead.
+    pub async fn connect_with(url: &str, timeouts: &StoreTimeouts) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url)?.options(timeouts.postgres_session_options());
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(timeouts.acquire())
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("../../migrations/postgres")
@@ -50,10 +60,42 @@ impl PostgresStore {
             .await?;
         let relaxed = PgPoolOptions::new()
             .max_connections(4)
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(timeouts.acquire())
             .connect_with(options.options([("synchronous_commit", "off")]))
             .await?;
-        Ok(PostgresStore { pool, relaxed })
+        Ok(PostgresStore {
+            pool,
+            relaxed,
+            timeouts: *timeouts,
+        })
+    }
+
+    /// A connection for one write transaction (see `tx.rs`: closed unless it ends cleanly).
+    pub(crate) async fn write_connection(&self) -> Result<TxConnection<Postgres>, StoreError> {
+        TxConnection::acquire(&self.pool).await
+    }
+
+    /// Begins the log append's transaction with its own bounds: `lock_timeout` and
+    /// `statement_timeout` set locally (they end with the transaction, so the pool's other
+    /// work keeps the server's defaults).
+    pub(crate) async fn begin_append<'c>(
+        &self,
+        conn: &'c mut TxConnection<Postgres>,
+    ) -> Result<Tx<'c, Postgres>, StoreError> {
+        // READ COMMITTED whatever the server's default, so reads after the lock see the
+        // latest commits (under REPEATABLE READ the snapshot would predate the lock).
+        let mut tx = conn.begin("BEGIN ISOLATION LEVEL READ COMMITTED").await?;
+        let (lock, statement) = self.timeouts.postgres_append_limits();
+        // set_config(.., true) is SET LOCAL with bound values.
+        sqlx::query(
+            "SELECT set_config('lock_timeout', $1, true), \
+             set_config('statement_timeout', $2, true)",
+        )
+        .bind(lock)
+        .bind(statement)
+        .execute(&mut *tx)
+        .await?;
+        Ok(tx)
     }
 }
 
@@ -235,5 +277,16 @@ impl Store for PostgresStore {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected())
+    }
+
+    async fn checkpoint(&self) -> Result<(), StoreError> {
+        // Every commit is in the server's WAL and the server owns checkpoints.
+        Ok(())
+    }
+
+    async fn backup_to(&self, _out: &std::path::Path) -> Result<(), StoreError> {
+        Err(StoreError::Unsupported(
+            "file backup of PostgreSQL (use pg_dump or a base backup)",
+        ))
     }
 }

@@ -29,7 +29,8 @@ impl SubjectStore for PostgresStore {
     ) -> Result<UpsertCounts, StoreError> {
         let at = now();
         let mut counts = UpsertCounts::default();
-        let mut tx = self.pool.begin().await?;
+        let mut conn = self.write_connection().await?;
+        let mut tx = conn.begin("BEGIN").await?;
         for batch in upsert_batches(records) {
             let batch = batch?;
             let existing: i64 =

@@ -140,7 +140,8 @@ impl TransferStore for PostgresStore {
         ack: &str,
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut conn = self.write_connection().await?;
+        let mut tx = conn.begin("BEGIN").await?;
         let target: Option<(String, String)> = sqlx::query_as(
             "SELECT subject, destination_la FROM outbound_transfers \
              WHERE id = $1 AND state = 'queued' FOR UPDATE",
@@ -149,6 +150,7 @@ impl TransferStore for PostgresStore {
         .fetch_optional(&mut *tx)
         .await?;
         let Some((subject, destination_la)) = target else {
+            tx.rollback().await?;
             return Ok(false);
         };
         sqlx::query(

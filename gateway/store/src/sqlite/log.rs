@@ -3,7 +3,7 @@
 //! at commit, whichever process or pool appends.
 
 use async_trait::async_trait;
-use sqlx::{Sqlite, Transaction};
+use sqlx::Sqlite;
 
 use crate::StoreError;
 use crate::disclosure_log::*;
@@ -11,11 +11,12 @@ use crate::rows_log::{
     HeadParams, LogRowRecord, TreeHeadRecord, catch_up_hashes, check_batch, check_known,
     from_bound, head_columns, leaf_hashes, limit_bound, log_columns, next_index, to_i64,
 };
+use crate::tx::{Tx, within};
 
 use super::SqliteStore;
 
 /// The index the next entry takes: the log is gap-free from 0.
-async fn next_log_index(tx: &mut Transaction<'static, Sqlite>) -> Result<u64, StoreError> {
+async fn next_log_index(tx: &mut Tx<'_, Sqlite>) -> Result<u64, StoreError> {
     let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM disclosure_log")
         .fetch_one(&mut **tx)
         .await?;
@@ -25,7 +26,7 @@ async fn next_log_index(tx: &mut Transaction<'static, Sqlite>) -> Result<u64, St
 impl SqliteStore {
     /// The body of [`LogStore::append_log`], inside a transaction the caller commits.
     async fn append_in(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut Tx<'_, Sqlite>,
         sealer: &dyn LogSealer,
     ) -> Result<(SealedBatch, Vec<[u8; 32]>), StoreError> {
         let next = next_log_index(tx).await?;
@@ -91,20 +92,15 @@ impl LogStore for SqliteStore {
     ) -> Result<(SealedBatch, Vec<[u8; 32]>), StoreError> {
         // Always the FULL pool: the batch is fsynced before this returns. IMMEDIATE takes the
         // write lock now (waiting up to the busy timeout), not at the first INSERT, so no
-        // other writer can append between reading the next index and committing.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        match Self::append_in(&mut tx, sealer).await {
-            Ok(done) => {
-                tx.commit().await?;
-                Ok(done)
-            }
-            Err(err) => {
-                if let Err(rollback) = tx.rollback().await {
-                    tracing::warn!(error = %rollback, "rolling back a failed log append failed");
-                }
-                Err(err)
-            }
-        }
+        // other writer can append between reading the next index and committing. The whole
+        // append is bounded; a connection whose COMMIT or ROLLBACK failed is closed (tx.rs).
+        within(self.timeouts.append(), "disclosure log append", async {
+            let mut conn = self.write_connection().await?;
+            let mut tx = super::begin_immediate(&mut conn).await?;
+            let result = Self::append_in(&mut tx, sealer).await;
+            tx.finish(result).await
+        })
+        .await
     }
 
     async fn add_tree_head(&self, head: &StoredTreeHead) -> Result<(), StoreError> {

@@ -1,22 +1,23 @@
 //! The embedded backend: one SQLite file in write-ahead-log mode.
 
 use std::str::FromStr;
-use std::time::Duration;
 
 mod log;
 mod subjects;
 mod transfers;
 
 use async_trait::async_trait;
-use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::types::Json;
+use sqlx::{Sqlite, SqlitePool};
 
 use crate::model::*;
 use crate::rows::{AgreementRow, PartnerRow, now, partner_columns};
-use crate::{Backend, Store, StoreError};
+use crate::tx::{Tx, TxConnection};
+use crate::{Backend, Store, StoreError, StoreTimeouts};
 
-/// SQLite store. Writers queue on SQLite's single write lock (busy timeout 5 s).
+/// SQLite store. Writers queue on SQLite's single write lock, each for at most the busy
+/// timeout ([`StoreTimeouts::sqlite_busy_timeout_ms`]).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     /// `synchronous = FULL`: a commit is fsynced before it is acknowledged.
@@ -25,29 +26,55 @@ pub struct SqliteStore {
     /// committed to the WAL without waiting for an fsync; durable across a process crash,
     /// not a power cut. The next FULL commit on `pool` fsyncs the WAL, these frames included.
     relaxed: SqlitePool,
+    timeouts: StoreTimeouts,
 }
 
 impl SqliteStore {
     /// Opens (creating if missing) the file a `sqlite://PATH` URL names, and migrates it.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, &StoreTimeouts::default()).await
+    }
+
+    /// [`SqliteStore::connect`] with these timeouts.
+    pub async fn connect_with(url: &str, timeouts: &StoreTimeouts) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             // FULL: a commit is on disk (WAL fsynced) before it is acknowledged.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(timeouts.sqlite_busy());
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .acquire_timeout(timeouts.acquire())
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("../../migrations/sqlite").run(&pool).await?;
         let relaxed = SqlitePoolOptions::new()
             .max_connections(4)
+            .acquire_timeout(timeouts.acquire())
             .connect_with(options.synchronous(SqliteSynchronous::Normal))
             .await?;
-        Ok(SqliteStore { pool, relaxed })
+        Ok(SqliteStore {
+            pool,
+            relaxed,
+            timeouts: *timeouts,
+        })
     }
+
+    /// A connection for one write transaction (see `tx.rs`: closed unless it ends cleanly).
+    pub(crate) async fn write_connection(&self) -> Result<TxConnection<Sqlite>, StoreError> {
+        TxConnection::acquire(&self.pool).await
+    }
+}
+
+/// `BEGIN IMMEDIATE`: the write lock is taken now (waiting up to the busy timeout), not at
+/// the first write, so no other writer slips in between this transaction's reads and writes
+/// (SQLite would then refuse the upgrade).
+pub(crate) async fn begin_immediate(
+    conn: &mut TxConnection<Sqlite>,
+) -> Result<Tx<'_, Sqlite>, StoreError> {
+    conn.begin("BEGIN IMMEDIATE").await
 }
 
 #[async_trait]
@@ -221,5 +248,33 @@ impl Store for SqliteStore {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected())
+    }
+
+    async fn checkpoint(&self) -> Result<(), StoreError> {
+        // (busy, frames in the WAL, frames copied). TRUNCATE waits (busy timeout) for
+        // readers and writers to finish, copies every frame and empties the WAL file; busy
+        // = 1 means it could not, and the WAL still holds committed pages.
+        let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&self.pool)
+            .await?;
+        if busy != 0 {
+            return Err(StoreError::Timeout(
+                "WAL checkpoint (the database is in use)",
+            ));
+        }
+        Ok(())
+    }
+
+    async fn backup_to(&self, out: &std::path::Path) -> Result<(), StoreError> {
+        let out = out
+            .to_str()
+            .ok_or(StoreError::Unsupported("a backup path that is not UTF-8"))?;
+        // VACUUM INTO reads in one transaction: a consistent snapshot while writers go on
+        // (WAL mode), written compacted to a new file; it refuses an existing file.
+        sqlx::query("VACUUM INTO $1")
+            .bind(out)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }

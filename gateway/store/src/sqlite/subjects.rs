@@ -33,7 +33,8 @@ impl SubjectStore for SqliteStore {
         let mut counts = UpsertCounts::default();
         // IMMEDIATE: take the write lock before reading, so no other writer can slip in
         // between this transaction's reads and writes (SQLite would then refuse the upgrade).
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut conn = self.write_connection().await?;
+        let mut tx = super::begin_immediate(&mut conn).await?;
         for batch in upsert_batches(records) {
             let batch = batch?;
             // What is stored for the batch's ids, compared here byte for byte: only new and

@@ -92,7 +92,8 @@ impl TransferStore for SqliteStore {
         if !due {
             return Ok(Vec::new());
         }
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut conn = self.write_connection().await?;
+        let mut tx = super::begin_immediate(&mut conn).await?;
         let rows: Vec<OutboundRow> = sqlx::query_as(concat!(
             "SELECT ",
             outbound_columns!(),
@@ -160,7 +161,8 @@ impl TransferStore for SqliteStore {
         ack: &str,
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut conn = self.write_connection().await?;
+        let mut tx = super::begin_immediate(&mut conn).await?;
         let target: Option<(String, String)> = sqlx::query_as(
             "SELECT subject, destination_la FROM outbound_transfers \
              WHERE id = $1 AND state = 'queued'",
@@ -169,6 +171,7 @@ impl TransferStore for SqliteStore {
         .fetch_optional(&mut *tx)
         .await?;
         let Some((subject, destination_la)) = target else {
+            tx.rollback().await?;
             return Ok(false);
         };
         sqlx::query(
