@@ -34,6 +34,11 @@ pub enum TokenError {
     NotBound,
     #[error("the token has already been used")]
     Replayed,
+    /// A claim the gateway copies into its log (`sub`, `role`, `purpose`, `case_ref`, `jti`)
+    /// is empty, longer than [`MAX_CLAIM_CHARS`], or holds a character outside
+    /// [`claim_char_allowed`]'s set; or `case_ref` is not a valid case reference.
+    #[error("a claim of the token is empty, too long or holds characters that are not allowed")]
+    ClaimsInvalid,
 }
 
 impl TokenError {
@@ -46,8 +51,31 @@ impl TokenError {
             TokenError::NotYetValid => "token-not-yet-valid",
             TokenError::NotBound => "token-not-bound",
             TokenError::Replayed => "token-replayed",
+            TokenError::ClaimsInvalid => "token-claims-invalid",
         }
     }
+}
+
+/// The longest `sub`, `role`, `purpose`, `case_ref` or `jti` accepted, in characters. These
+/// values go into the append-only disclosure log, so an unbounded one would grow it for ever.
+pub const MAX_CLAIM_CHARS: usize = 128;
+
+/// The characters allowed in those claims: ASCII letters and digits and `. _ - @ : / +`.
+///
+/// That covers what partners' identity providers put there: directory account names
+/// (`j.smith`, `jsmith_2`), user principal names and e-mail addresses (`j.smith+yot@kent.gov.uk`),
+/// GUID object ids, staff numbers, role and purpose names or URNs (`case_worker`,
+/// `urn:kent:role:yot-officer`) and case references (`YOT/2025-001`). It leaves out
+/// whitespace and control characters (log injection), quotes, angle brackets, `%`, `\` and
+/// everything outside ASCII (look-alike letters that would make two officers read the same).
+pub fn claim_char_allowed(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@' | ':' | '/' | '+')
+}
+
+/// Whether `value` is a bounded claim: 1 to [`MAX_CLAIM_CHARS`] allowed characters.
+pub fn bounded_claim(value: &str) -> bool {
+    // Every allowed character is one byte, so the byte length is the character count.
+    (1..=MAX_CLAIM_CHARS).contains(&value.len()) && value.chars().all(claim_char_allowed)
 }
 
 /// What a verified token says about the person behind the request.
@@ -97,6 +125,12 @@ pub fn verify(
     if header.alg != keys.algorithm {
         return Err(TokenError::Invalid);
     }
+    // RFC 7515 §4.1.11: a recipient that does not understand every extension `crit` names
+    // must refuse the token. This gateway implements no extension, so any `crit` (even an
+    // empty list, which the RFC forbids) is refused.
+    if header.crit.is_some() {
+        return Err(TokenError::Invalid);
+    }
     let mut validation = Validation::new(keys.algorithm);
     validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
     validation.set_issuer(&[keys.issuer.as_str()]);
@@ -143,8 +177,12 @@ pub fn verify(
     if claims.cnf.x5t_s256 != x5t_s256(cert_thumbprint) {
         return Err(TokenError::NotBound);
     }
-    if claims.sub.is_empty() || claims.jti.is_empty() || claims.role.is_empty() {
-        return Err(TokenError::Invalid);
+    let bounded = [&claims.sub, &claims.role, &claims.purpose, &claims.jti]
+        .into_iter()
+        .chain(claims.case_ref.as_ref())
+        .all(|claim| bounded_claim(claim));
+    if !bounded {
+        return Err(TokenError::ClaimsInvalid);
     }
     Ok(VerifiedToken {
         officer: claims.sub,
