@@ -22,8 +22,8 @@ use serde_json::{Value, json};
 
 const GATEWAY: &str = env!("CARGO_BIN_EXE_gateway");
 const AUDIENCE: &str = "urn:ccis-gateway:backup-test";
-const SEED: u64 = 2027;
-const PEOPLE: usize = 200;
+const SEED: u64 = 2026;
+const PEOPLE: usize = 1_000;
 const EET: &str = "/v1/exchanges/eet-status";
 
 fn repo() -> PathBuf {
