@@ -70,7 +70,7 @@ impl Env {
             store: gateway_store::connect(&db.url).await.unwrap(),
             db,
         };
-        succeed(&mut env.gateway().arg("migrate"));
+        succeed(env.gateway().arg("migrate"));
         env
     }
 
