@@ -2,9 +2,11 @@
 //!
 //! (a) [`RegistrationConfirmation`]: the LA's answer to "has this 16/17 year
 //! old registered with the LA for employment and training?" (JSA Regs 1996
-//! reg.62): registered Y/N, the registration date, and the current activity
-//! code (619 = seeking employment, education or training). A lapsed
-//! activity is reported as not known (`null`), never as the stale code.
+//! reg.62): registered Y/N, the registration date, and whether the young
+//! person is in EET, seeking EET (619) or neither ([`EetState`]). Never the
+//! activity code itself: it would reveal custody (130, 290, 710), illness
+//! (640), pregnancy (650) or caring (620, 630) to DWP. A lapsed or unknown
+//! activity is `not_known`, never the stale state.
 //!
 //! (b) [`DwpNotice`]: the inbound notice DWP sends about a 16/17-year-old
 //! claimant. Education and Skills Act 2008 s.15 limits what DWP may supply
@@ -55,6 +57,37 @@ pub enum YesNo {
     No,
 }
 
+/// Whether the young person is in education, employment or training, as Jobcentre Plus
+/// may learn it: three states from domain.md, and `not_known` for a lapsed, missing or
+/// not-known activity (currency: a lapsed status is reported as not known, never as the
+/// stale value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EetState {
+    /// Any education, employment, training or re-engagement code (2xx-4xx, 530, 550).
+    InEet,
+    /// 619: seeking employment, education or training.
+    SeekingEet,
+    /// Every other current code: NEET (other than 619), custody, pre-16 codes.
+    Neither,
+    /// No current activity: none recorded, lapsed, or an 8xx / 150 not-known code.
+    NotKnown,
+}
+
+impl EetState {
+    /// The state a current activity code reports.
+    pub fn of(code: Option<ActivityCode>) -> Self {
+        match code {
+            None => EetState::NotKnown,
+            Some(ActivityCode::SeekingEet) => EetState::SeekingEet,
+            Some(c) if c.is_eet() => EetState::InEet,
+            Some(c) if c.group() == gateway_domain::ActivityGroup::NotKnown => EetState::NotKnown,
+            Some(ActivityCode::NotKnownPre16) => EetState::NotKnown,
+            Some(_) => EetState::Neither,
+        }
+    }
+}
+
 /// The registration confirmation sent to Jobcentre Plus.
 ///
 /// Invariant (checked when deserialising): `registered = Y` exactly when a
@@ -65,9 +98,8 @@ pub struct RegistrationConfirmation {
     pub registered: YesNo,
     #[serde(with = "dates::iso::option")]
     pub registration_date: Option<Date>,
-    /// The current NCCIS activity; `null` when not known (none recorded or
-    /// lapsed). 619 means seeking employment, education or training.
-    pub current_activity: Option<ActivityCode>,
+    /// In EET, seeking EET, neither, or not known.
+    pub eet: EetState,
 }
 
 #[derive(Deserialize)]
@@ -76,7 +108,7 @@ struct RawConfirmation {
     registered: YesNo,
     #[serde(default, with = "dates::iso::option")]
     registration_date: Option<Date>,
-    current_activity: Option<ActivityCode>,
+    eet: EetState,
 }
 
 /// Why a confirmation is inconsistent.
@@ -97,7 +129,7 @@ impl TryFrom<RawConfirmation> for RegistrationConfirmation {
             _ => Ok(RegistrationConfirmation {
                 registered: r.registered,
                 registration_date: r.registration_date,
-                current_activity: r.current_activity,
+                eet: r.eet,
             }),
         }
     }
@@ -114,15 +146,16 @@ impl RegistrationConfirmation {
                 YesNo::No
             },
             registration_date: registration.map(|r| r.registered_on),
-            current_activity: p
-                .current_currency(windows, today)
-                .and_then(|c| c.reported_code()),
+            eet: EetState::of(
+                p.current_currency(windows, today)
+                    .and_then(|c| c.reported_code()),
+            ),
         }
     }
 
     /// Registered and currently seeking employment, education or training (619).
     pub fn is_seeking_eet(&self) -> bool {
-        self.registered == YesNo::Yes && self.current_activity == Some(ActivityCode::SeekingEet)
+        self.registered == YesNo::Yes && self.eet == EetState::SeekingEet
     }
 
     /// Parse a confirmation (as a partner would), refusing unknown fields.
@@ -647,7 +680,7 @@ mod tests {
         let json = serde_json::to_string(&c).unwrap();
         assert_eq!(
             json,
-            r#"{"registered":"Y","registration_date":"2025-03-01","current_activity":619}"#
+            r#"{"registered":"Y","registration_date":"2025-03-01","eet":"seeking_eet"}"#
         );
         assert_eq!(
             RegistrationConfirmation::from_json(json.as_bytes()).unwrap(),
@@ -655,12 +688,14 @@ mod tests {
         );
         // Lapsed: reported as not known.
         let later = RegistrationConfirmation::from_record(&p, &w, date!(2025 - 07 - 01));
-        assert_eq!(later.current_activity, None);
+        assert_eq!(later.eet, EetState::NotKnown);
         for bad in [
-            r#"{"registered":"Y","registration_date":null,"current_activity":619}"#,
-            r#"{"registered":"N","registration_date":"2025-03-01","current_activity":619}"#,
-            r#"{"registered":"Y","registration_date":"2025-03-01","current_activity":619,"nino":"AB123456C"}"#,
-            r#"{"registered":"maybe","current_activity":619}"#,
+            r#"{"registered":"Y","registration_date":null,"eet":"seeking_eet"}"#,
+            r#"{"registered":"N","registration_date":"2025-03-01","eet":"seeking_eet"}"#,
+            r#"{"registered":"Y","registration_date":"2025-03-01","eet":"seeking_eet","nino":"AB123456C"}"#,
+            r#"{"registered":"maybe","eet":"seeking_eet"}"#,
+            r#"{"registered":"N","eet":"maybe"}"#,
+            r#"{"registered":"N","eet":619}"#,
         ] {
             let e = RegistrationConfirmation::from_json(bad.as_bytes()).unwrap_err();
             assert!(
@@ -668,5 +703,35 @@ mod tests {
                 "{e}"
             );
         }
+    }
+
+    #[test]
+    fn the_eet_state_never_says_more_than_three_states() {
+        use ActivityCode as A;
+        // Custody, illness, pregnancy and caring all read the same: neither.
+        for code in [
+            A::CustodialSentence,
+            A::CustodyYoungAdultOffender,
+            A::Illness,
+            A::Pregnancy,
+            A::YoungCarer,
+            A::TeenageParent,
+            A::NotYetReady,
+        ] {
+            assert_eq!(EetState::of(Some(code)), EetState::Neither, "{code}");
+        }
+        // 290 is education in a juvenile custodial institution: in EET like any 2xx code.
+        for code in [
+            A::CustodialInstitutionJuvenile,
+            A::Apprenticeship,
+            A::FurtherEducation,
+        ] {
+            assert_eq!(EetState::of(Some(code)), EetState::InEet, "{code}");
+        }
+        assert_eq!(EetState::of(Some(A::SeekingEet)), EetState::SeekingEet);
+        for code in [A::NotKnown, A::CannotBeContacted, A::RefusedToDisclose] {
+            assert_eq!(EetState::of(Some(code)), EetState::NotKnown, "{code}");
+        }
+        assert_eq!(EetState::of(None), EetState::NotKnown);
     }
 }

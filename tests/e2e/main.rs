@@ -2,6 +2,7 @@
 //! made at test time, and every scenario on both SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod disclosure_leaks;
 mod disclosure_log;
 mod exchanges;
 mod handshake;

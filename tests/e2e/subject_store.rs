@@ -393,6 +393,7 @@ async fn break_glass_alerts_count_filter_and_first_review_stands(backend: Backen
         justification: "s.47 strategy discussion, child not at home address".into(),
         opened_at,
         window_ends_at: opened_at + Duration::hours(4),
+        refused: false,
     };
 
     let first = store.add_alert(&alert("officer-1", t0)).await.unwrap();
@@ -462,6 +463,34 @@ async fn break_glass_alerts_count_filter_and_first_review_stands(backend: Backen
         .unwrap();
     assert_eq!(used.uses, 3);
     store.count_alert_use(Uuid::new_v4()).await.unwrap();
+    // An undone use is taken back; the first use never is.
+    store
+        .undo(gateway_store::Undo::AlertUse(second.id))
+        .await
+        .unwrap();
+    let undone = store
+        .latest_alert_for(&partner, "officer-1", "ps-3f9a")
+        .await
+        .unwrap();
+    assert_eq!(undone.map(|a| a.uses), Some(2));
+    // A refused claim is an alert for the DPO, never the window a later claim rides on.
+    let refused = store
+        .add_alert(&NewAlert {
+            refused: true,
+            ..alert("officer-1", t0 + Duration::hours(6))
+        })
+        .await
+        .unwrap();
+    assert!(refused.refused && !second.refused);
+    let latest = store
+        .latest_alert_for(&partner, "officer-1", "ps-3f9a")
+        .await
+        .unwrap();
+    assert_eq!(latest.map(|a| a.id), Some(second.id));
+    store
+        .undo(gateway_store::Undo::Alert(refused.id))
+        .await
+        .unwrap();
 
     let ids =
         |alerts: Vec<gateway_store::Alert>| alerts.into_iter().map(|a| a.id).collect::<Vec<_>>();

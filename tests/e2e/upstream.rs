@@ -216,16 +216,32 @@ async fn the_answer_comes_from_the_provider_minimised_and_with_a_receipt(backend
         Some(sha256_hex(&body[start..end]).as_str())
     );
 
-    // The provider says G6 (pregnancy or parenting): special-category data the policy
-    // withholds without explicit consent, so the code stays behind, whoever supplied it.
-    s.provider.answer_with(Reply::ok(provider_answer("G6")));
-    let d = disclosure(&s.ask().await);
-    assert_eq!(
-        d["answer"],
-        json!({ "in_touch": "NREQ", "currency": "current" })
-    );
-    assert_eq!(strings(&d["withheld"]), ["pregnancy"]);
-    assert!(!d.to_string().contains("G6"), "{d}");
+    // The provider says G6 (pregnancy or parenting) or G4 (illness or disability):
+    // special-category data the policy withholds without explicit consent, so the answer
+    // reads exactly as for G5 (NEET, other reasons), whoever supplied it, and no list names
+    // the category.
+    s.provider.answer_with(Reply::ok(provider_answer("G5")));
+    let ordinary = disclosure(&s.ask().await);
+    for special in ["G6", "G4"] {
+        s.provider.answer_with(Reply::ok(provider_answer(special)));
+        let d = disclosure(&s.ask().await);
+        assert_eq!(
+            d["answer"],
+            json!({ "in_touch": "NREQ", "activ": "G5", "currency": "current" })
+        );
+        assert!(strings(&d["withheld"]).is_empty(), "{d}");
+        for field in [
+            "answer",
+            "released",
+            "withheld",
+            "break_glass",
+            "subject",
+            "exchange",
+        ] {
+            assert_eq!(d[field], ordinary[field], "{special}: {field}");
+        }
+        assert!(!d.to_string().contains(special), "{d}");
+    }
 
     // A provider answer outside the code lists is refused, not passed on.
     s.provider.answer_with(Reply::ok(provider_answer("Z9")));

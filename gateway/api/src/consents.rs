@@ -4,7 +4,9 @@
 //!
 //! Every change is written to the disclosure log (event `consent_change`,
 //! `objection_change`, `competence_assessment`) before the answer; every consent recorded
-//! returns a consent receipt signed with the log's key.
+//! returns a consent receipt signed with the log's key. A change is in force only with its
+//! log entry: when the append fails the change is taken back ([`Undo`]) and the caller gets
+//! `503 log-unavailable`, so a retry records it once.
 
 use axum::Json;
 use axum::extract::{Extension, Path, State};
@@ -14,7 +16,7 @@ use gateway_disclosure::{Event, Outcome, SignedDocument, sha256_hex};
 use gateway_domain::CcisId;
 use gateway_store::{
     AgencyKind, CompetenceAssessment, Consent, ConsentMethod, ConsentRecipient, GivenBy,
-    NewCompetenceAssessment, NewConsent, NewObjection, Objection, PartnerId,
+    NewCompetenceAssessment, NewConsent, NewObjection, Objection, PartnerId, Undo,
 };
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
@@ -23,96 +25,92 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::caller::Caller;
+use crate::error::ApiError;
 use crate::json_body::JsonBody;
 use crate::problem::Problem;
 
 /// Who may record: the home authority's advisers.
-pub(crate) fn require_adviser(state: &AppState, caller: &Caller) -> Result<(), Problem> {
+pub(crate) fn require_adviser(state: &AppState, caller: &Caller) -> Result<(), ApiError> {
     if state.is_home_staff(&caller.partner) && state.disclosure.adviser_roles.contains(&caller.role)
     {
         Ok(())
     } else {
-        Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "role-not-permitted",
-            "This operation is for the authority's own advisers",
-        ))
+        Err(ApiError::RoleNotPermitted {
+            title: "This operation is for the authority's own advisers",
+        })
     }
 }
 
-fn subject_id(raw: &str) -> Result<CcisId, Problem> {
-    CcisId::parse(raw).map_err(|_| {
-        Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid-subject-id",
-            "The subject id must be a CCIS YoungPersonsID (13 digits)",
-        )
-    })
-}
-
-async fn known_subject(state: &AppState, raw: &str) -> Result<CcisId, Problem> {
-    let id = subject_id(raw)?;
+async fn known_subject(state: &AppState, raw: &str) -> Result<CcisId, ApiError> {
+    let id = CcisId::parse(raw).map_err(|_| ApiError::InvalidSubjectId)?;
     match state.store.young_person(&id).await {
         Ok(Some(_)) => Ok(id),
-        Ok(None) => Err(Problem::new(
-            StatusCode::NOT_FOUND,
-            "subject-not-found",
-            "No young person with this id",
-        )),
-        Err(err) => {
-            tracing::error!(error = %err, "record store unavailable");
-            Err(Problem::unavailable("record store unavailable"))
-        }
+        Ok(None) => Err(ApiError::SubjectNotFound),
+        Err(err) => Err(ApiError::store(err, "record store unavailable")),
     }
 }
 
-fn store_failed(err: impl std::fmt::Display) -> Problem {
-    tracing::error!(error = %err, "consent store unavailable");
-    Problem::unavailable("consent store unavailable")
+fn store_failed(err: impl std::fmt::Display) -> ApiError {
+    ApiError::store(err, "consent store unavailable")
 }
 
-fn unknown_category(state: &AppState, categories: &[String]) -> Result<(), Problem> {
+fn unknown_category(state: &AppState, categories: &[String]) -> Result<(), ApiError> {
     if categories.is_empty()
         || categories
             .iter()
             .any(|c| state.policy.category(c).is_none())
     {
-        return Err(Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown-category",
-            "Every category must be one of the gateway's data categories",
-        )
-        .with_detail(format!(
-            "known categories: {}",
-            state.policy.known_categories().join(", ")
-        )));
+        return Err(ApiError::UnknownCategory {
+            known: state.policy.known_categories().join(", "),
+        });
     }
     Ok(())
 }
 
-/// Logs a change; the caller answers only after this returns Ok.
+/// A change just made, to be logged.
+struct Change<'a> {
+    event: Event,
+    subject: &'a CcisId,
+    note: String,
+    request: &'a [u8],
+    consents: Vec<String>,
+    /// How to take it back if the log cannot record it (`None`: nothing changed, e.g. a
+    /// second withdrawal).
+    undo: Option<Undo>,
+}
+
+/// Logs a change; the caller answers only after this returns Ok. When the append fails the
+/// change is taken back first, so nothing is in force that the log does not show.
 async fn log_change(
     state: &AppState,
     caller: &Caller,
-    event: Event,
-    subject: &CcisId,
-    note: String,
-    request: &[u8],
-    consents: Vec<String>,
-) -> Result<gateway_disclosure::Receipt, Problem> {
-    let mut entry = caller.log_entry(OffsetDateTime::now_utc(), event, Outcome::Recorded);
-    entry.subject = Some(state.log.pseudonym(subject.as_str()));
-    entry.consents = consents;
-    entry.request_sha256 = Some(sha256_hex(request));
-    entry.note = Some(note);
-    state.log.append(entry).await.map_err(|err| {
-        tracing::error!(error = %err, "disclosure log append failed");
-        Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "log-unavailable",
-            "The change could not be recorded in the disclosure log",
-        )
-    })
+    change: Change<'_>,
+) -> Result<gateway_disclosure::Receipt, ApiError> {
+    let mut entry = caller.log_entry(OffsetDateTime::now_utc(), change.event, Outcome::Recorded);
+    entry.subject = Some(state.log.pseudonym(change.subject.as_str()));
+    entry.consents = change.consents;
+    entry.request_sha256 = Some(sha256_hex(change.request));
+    entry.note = Some(change.note);
+    match state.log.append(entry).await {
+        Ok(receipt) => Ok(receipt),
+        Err(err) => {
+            tracing::error!(error = %err, "disclosure log append failed; change taken back");
+            if let Some(undo) = change.undo
+                && let Err(err) = state.store.undo(undo).await
+            {
+                tracing::error!(error = %err, "a change without a log entry could not be taken back");
+            }
+            Err(ApiError::LogUnavailable {
+                title: "The change could not be recorded in the disclosure log, so it was not made",
+            })
+        }
+    }
+}
+
+/// Whether `at` is the withdrawal time stored (to the microsecond): this call withdrew it.
+fn withdrawn_now(withdrawn_at: Option<OffsetDateTime>, at: OffsetDateTime) -> bool {
+    withdrawn_at
+        .is_some_and(|t| t.unix_timestamp_nanos() / 1000 == at.unix_timestamp_nanos() / 1000)
 }
 
 /// Whom a consent is for: an agency kind, or one partner.
@@ -211,34 +209,22 @@ pub async fn add_consent(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     body: JsonBody<NewConsentBody>,
-) -> Result<Response, Problem> {
+) -> Result<Response, ApiError> {
     require_adviser(&state, &caller)?;
     let subject = known_subject(&state, &id).await?;
     let b = &body.value;
     unknown_category(&state, &b.categories)?;
     if b.purposes.is_empty() || b.purposes.iter().any(|p| p.trim().is_empty()) {
-        return Err(Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid-body",
-            "A consent names at least one purpose",
-        ));
+        return Err(ApiError::InvalidBody {
+            title: "A consent names at least one purpose",
+        });
     }
     let now = OffsetDateTime::now_utc();
     let valid_from = b.valid_from.unwrap_or(now.date());
     if b.valid_until.is_some_and(|until| until < valid_from) {
-        return Err(Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid-period",
-            "valid_until is before valid_from",
-        ));
+        return Err(ApiError::InvalidPeriod);
     }
-    let bad_recipient = || {
-        Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid-recipient",
-            "The recipient must be an agency kind or a partner id",
-        )
-    };
+    let bad_recipient = || ApiError::InvalidRecipient;
     let recipient = match &b.recipient {
         RecipientBody::AgencyKind(kind) => {
             ConsentRecipient::AgencyKind(kind.parse::<AgencyKind>().map_err(|_| bad_recipient())?)
@@ -266,11 +252,14 @@ pub async fn add_consent(
     let logged = log_change(
         &state,
         &caller,
-        Event::ConsentChange,
-        &subject,
-        "consent recorded".into(),
-        &body.bytes,
-        vec![consent.id.to_string()],
+        Change {
+            event: Event::ConsentChange,
+            subject: &subject,
+            note: "consent recorded".into(),
+            request: &body.bytes,
+            consents: vec![consent.id.to_string()],
+            undo: Some(Undo::Consent(consent.id)),
+        },
     )
     .await?;
     let receipt = state
@@ -292,10 +281,7 @@ pub async fn add_consent(
             log_index: logged.log_index,
             issuer: format!("urn:ccis-gateway:la:{}", state.disclosure.home_la_code),
         })
-        .map_err(|e| {
-            tracing::error!(error = %e, "receipt not serialisable");
-            Problem::internal()
-        })?;
+        .map_err(|e| ApiError::internal(e, "receipt not serialisable"))?;
     Ok((
         StatusCode::CREATED,
         Json(ConsentCreated { consent, receipt }),
@@ -318,22 +304,26 @@ pub async fn withdraw_consent(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<Uuid>,
-) -> Result<Json<Consent>, Problem> {
+) -> Result<Json<Consent>, ApiError> {
     require_adviser(&state, &caller)?;
+    let at = OffsetDateTime::now_utc();
     let consent = state
         .store
-        .withdraw_consent(id, OffsetDateTime::now_utc(), &caller.officer)
+        .withdraw_consent(id, at, &caller.officer)
         .await
         .map_err(store_failed)?
-        .ok_or_else(Problem::not_found)?;
+        .ok_or(ApiError::NotFound)?;
     log_change(
         &state,
         &caller,
-        Event::ConsentChange,
-        &consent.subject,
-        "consent withdrawn".into(),
-        id.to_string().as_bytes(),
-        vec![consent.id.to_string()],
+        Change {
+            event: Event::ConsentChange,
+            subject: &consent.subject,
+            note: "consent withdrawn".into(),
+            request: id.to_string().as_bytes(),
+            consents: vec![consent.id.to_string()],
+            undo: withdrawn_now(consent.withdrawn_at, at).then_some(Undo::ConsentWithdrawal(id)),
+        },
     )
     .await?;
     Ok(Json(consent))
@@ -369,7 +359,7 @@ pub async fn add_objection(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     body: JsonBody<NewObjectionBody>,
-) -> Result<Response, Problem> {
+) -> Result<Response, ApiError> {
     require_adviser(&state, &caller)?;
     let subject = known_subject(&state, &id).await?;
     let objection = state
@@ -385,11 +375,14 @@ pub async fn add_objection(
     log_change(
         &state,
         &caller,
-        Event::ObjectionChange,
-        &subject,
-        format!("objection {} recorded", objection.id),
-        &body.bytes,
-        Vec::new(),
+        Change {
+            event: Event::ObjectionChange,
+            subject: &subject,
+            note: format!("objection {} recorded", objection.id),
+            request: &body.bytes,
+            consents: Vec::new(),
+            undo: Some(Undo::Objection(objection.id)),
+        },
     )
     .await?;
     Ok((StatusCode::CREATED, Json(objection)).into_response())
@@ -409,22 +402,27 @@ pub async fn withdraw_objection(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<Uuid>,
-) -> Result<Json<Objection>, Problem> {
+) -> Result<Json<Objection>, ApiError> {
     require_adviser(&state, &caller)?;
+    let at = OffsetDateTime::now_utc();
     let objection = state
         .store
-        .withdraw_objection(id, OffsetDateTime::now_utc(), &caller.officer)
+        .withdraw_objection(id, at, &caller.officer)
         .await
         .map_err(store_failed)?
-        .ok_or_else(Problem::not_found)?;
+        .ok_or(ApiError::NotFound)?;
     log_change(
         &state,
         &caller,
-        Event::ObjectionChange,
-        &objection.subject,
-        format!("objection {} withdrawn", objection.id),
-        id.to_string().as_bytes(),
-        Vec::new(),
+        Change {
+            event: Event::ObjectionChange,
+            subject: &objection.subject,
+            note: format!("objection {} withdrawn", objection.id),
+            request: id.to_string().as_bytes(),
+            consents: Vec::new(),
+            undo: withdrawn_now(objection.withdrawn_at, at)
+                .then_some(Undo::ObjectionWithdrawal(id)),
+        },
     )
     .await?;
     Ok(Json(objection))
@@ -456,7 +454,7 @@ pub async fn add_competence(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     body: JsonBody<NewCompetenceBody>,
-) -> Result<Response, Problem> {
+) -> Result<Response, ApiError> {
     require_adviser(&state, &caller)?;
     let subject = known_subject(&state, &id).await?;
     let assessment: CompetenceAssessment = state
@@ -472,11 +470,14 @@ pub async fn add_competence(
     log_change(
         &state,
         &caller,
-        Event::CompetenceAssessment,
-        &subject,
-        format!("competence assessment {} recorded", assessment.id),
-        &body.bytes,
-        Vec::new(),
+        Change {
+            event: Event::CompetenceAssessment,
+            subject: &subject,
+            note: format!("competence assessment {} recorded", assessment.id),
+            request: &body.bytes,
+            consents: Vec::new(),
+            undo: Some(Undo::CompetenceAssessment(assessment.id)),
+        },
     )
     .await?;
     Ok((StatusCode::CREATED, Json(assessment)).into_response())

@@ -11,6 +11,7 @@ pub mod caller;
 pub mod consents;
 pub mod crash;
 pub mod disclose;
+pub mod error;
 mod json_body;
 pub mod openapi;
 mod ops;

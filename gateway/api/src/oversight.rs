@@ -21,18 +21,17 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::caller::Caller;
+use crate::error::ApiError;
 use crate::json_body::JsonBody;
 use crate::problem::Problem;
 
-fn require_dpo(state: &AppState, caller: &Caller) -> Result<(), Problem> {
+fn require_dpo(state: &AppState, caller: &Caller) -> Result<(), ApiError> {
     if state.is_home_staff(&caller.partner) && caller.role == state.disclosure.dpo_role {
         Ok(())
     } else {
-        Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "role-not-permitted",
-            "This operation is for the authority's data protection officer",
-        ))
+        Err(ApiError::RoleNotPermitted {
+            title: "This operation is for the authority's data protection officer",
+        })
     }
 }
 
@@ -85,10 +84,7 @@ pub async fn alerts(
         .alerts(query.status)
         .await
         .map(Json)
-        .map_err(|err| {
-            tracing::error!(error = %err, "alert store unavailable");
-            Problem::unavailable("alert store unavailable")
-        })
+        .map_err(|err| ApiError::store(err, "alert store unavailable").into())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -122,10 +118,7 @@ pub async fn review_alert(
         .store
         .review_alert(id, &caller.officer, &body.value.note, now)
         .await
-        .map_err(|err| {
-            tracing::error!(error = %err, "alert store unavailable");
-            Problem::unavailable("alert store unavailable")
-        })?
+        .map_err(|err| ApiError::store(err, "alert store unavailable"))?
         .ok_or_else(Problem::not_found)?;
     let mut entry = caller.log_entry(now, Event::AlertReview, Outcome::Recorded);
     entry.subject = Some(alert.subject_pseudonym.clone());
@@ -227,22 +220,13 @@ pub async fn subject_disclosures(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<SubjectDisclosure>>, Problem> {
     require_dpo(&state, &caller)?;
-    let id = CcisId::parse(&id).map_err(|_| {
-        Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid-subject-id",
-            "The subject id must be a CCIS YoungPersonsID (13 digits)",
-        )
-    })?;
+    let id = CcisId::parse(&id).map_err(|_| ApiError::InvalidSubjectId)?;
     let pseudonym = state.log.pseudonym(id.as_str());
     let rows = state
         .store
         .log_entries_for_subject(&pseudonym)
         .await
-        .map_err(|err| {
-            tracing::error!(error = %err, "disclosure log unavailable");
-            Problem::unavailable("disclosure log unavailable")
-        })?;
+        .map_err(|err| ApiError::store(err, "disclosure log unavailable"))?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let indexed = IndexedEntry::from_bytes(&row.entry).map_err(|_| {

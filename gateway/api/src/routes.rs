@@ -3,6 +3,7 @@
 use axum::extract::Extension;
 use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
+use gateway_exchange::Exchange;
 use serde_json::{Value, json};
 
 use crate::caller::{Caller, authenticate};
@@ -13,13 +14,16 @@ use crate::{AppState, consents, disclose, openapi, ops, oversight, request_id, t
 pub fn router(state: AppState) -> Router {
     let v1 = Router::new()
         .route("/v1/whoami", get(whoami))
-        .route("/v1/exchanges/eet-status", post(disclose::eet_status))
         .route(
-            "/v1/exchanges/benefit-registration",
+            Exchange::EetStatus.declaration().route,
+            post(disclose::eet_status),
+        )
+        .route(
+            Exchange::BenefitRegistration.declaration().route,
             post(disclose::benefit_registration),
         )
         .route(
-            "/v1/exchanges/care-leaver-status",
+            Exchange::CareLeaverStatus.declaration().route,
             post(disclose::care_leaver_status),
         )
         .route("/v1/subjects/{id}/consents", post(consents::add_consent))

@@ -47,6 +47,8 @@ pub enum StartError {
     Tls(#[from] TlsError),
     #[error("policy set refused: {0}")]
     Policy(#[from] PolicyError),
+    #[error("the exchanges do not match the policy set: {0}")]
+    Declarations(#[from] gateway_exchange::DeclarationMismatch),
     #[error("log keys: {0}")]
     Keys(#[from] KeyFileError),
     #[error("disclosure log: {0}")]
@@ -85,6 +87,11 @@ pub async fn start(
 ) -> Result<RunningServer, StartError> {
     // Strict validation: an invalid policy set stops the gateway here, before it listens.
     let policy = Arc::new(PolicyEngine::load(&settings.policy_dir)?);
+    // Each exchange's declaration must agree with categories.json and the schema.
+    gateway_exchange::check_declarations(
+        &policy,
+        &[crate::transfers::outbound::TRANSFER_EXCHANGE],
+    )?;
     tracing::info!(
         policy_set = policy.policy_set_hash(),
         "policy set loaded and validated"

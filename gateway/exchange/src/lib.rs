@@ -1,13 +1,16 @@
 //! What sits between a matched young person and the policy, and between the policy and the
-//! answer: the facts of a request ([`facts`]) and the minimised shape of each exchange's
-//! answer ([`exchanges`]). Pure: no I/O, no clock (every "today" is an argument).
+//! answer: the facts of a request ([`facts`]) and each exchange's declaration: its answer,
+//! the category of every field, its special-category codes and how they are concealed, and
+//! the check of an upstream provider's answer ([`exchanges`]). Pure: no I/O, no clock
+//! (every "today" is an argument).
 
 pub mod exchanges;
 pub mod facts;
-pub mod provided;
 pub mod transfer;
 
-pub use exchanges::{Exchange, NotApplicable};
+pub use exchanges::{
+    Answer, BadAnswer, Concealment, Declaration, DeclarationMismatch, Exchange, NotApplicable,
+    check_declarations,
+};
 pub use facts::{PersonFacts, Recorded, agreement_facts, person_facts};
-pub use provided::{BadAnswer, ProvidedAnswer};
 pub use transfer::{TransferEnvelope, TransferRecord};

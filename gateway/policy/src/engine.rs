@@ -124,6 +124,19 @@ impl PolicyEngine {
             .map(|e| e.agency_kind.as_str())
     }
 
+    /// The actions of the Cedar schema's `Gateway` namespace, sorted (`load` has checked
+    /// that they are exactly the catalogue's exchanges).
+    pub fn schema_actions(&self) -> Vec<String> {
+        let mut actions: Vec<String> = self
+            .schema
+            .actions()
+            .filter(|a| a.type_name() == &self.names.action)
+            .map(|a| a.id().unescaped().to_owned())
+            .collect();
+        actions.sort();
+        actions
+    }
+
     /// The parsed categories.json.
     pub fn catalog(&self) -> &Catalog {
         &self.catalog

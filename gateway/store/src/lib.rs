@@ -36,7 +36,7 @@ pub use settings::StoreTimeouts;
 pub use sqlite::SqliteStore;
 pub use subjects::{
     Alert, AlertStatus, CompetenceAssessment, Consent, ConsentMethod, ConsentRecipient, GivenBy,
-    NewAlert, NewCompetenceAssessment, NewConsent, NewObjection, Objection, SubjectStore,
+    NewAlert, NewCompetenceAssessment, NewConsent, NewObjection, Objection, SubjectStore, Undo,
     UpsertCounts,
 };
 pub use transfers::{

@@ -61,7 +61,7 @@ macro_rules! alert_columns {
         concat!(
             $id,
             ", partner, officer, role, exchange, subject_pseudonym, justification, opened_at, \
-             window_ends_at, uses, status, reviewed_by, reviewed_at, review_note"
+             window_ends_at, uses, refused, status, reviewed_by, reviewed_at, review_note"
         )
     };
 }
@@ -322,6 +322,7 @@ pub(crate) struct AlertRow {
     opened_at: OffsetDateTime,
     window_ends_at: OffsetDateTime,
     uses: i64,
+    refused: bool,
     status: String,
     reviewed_by: Option<String>,
     reviewed_at: Option<OffsetDateTime>,
@@ -342,6 +343,7 @@ impl TryFrom<AlertRow> for Alert {
             opened_at: r.opened_at,
             window_ends_at: r.window_ends_at,
             uses: r.uses,
+            refused: r.refused,
             status: parse_alert_status(&r.status)?,
             reviewed_by: r.reviewed_by,
             reviewed_at: r.reviewed_at,

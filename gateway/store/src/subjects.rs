@@ -188,6 +188,9 @@ pub struct NewAlert {
     pub opened_at: OffsetDateTime,
     /// End of the break-glass window this alert opens.
     pub window_ends_at: OffsetDateTime,
+    /// A claim the policy refused: the DPO is told, but no window opens (it is never the
+    /// alert `latest_alert_for` finds).
+    pub refused: bool,
 }
 
 /// Open until the data protection officer reviews it.
@@ -214,6 +217,8 @@ pub struct Alert {
     pub window_ends_at: OffsetDateTime,
     /// Requests made under this alert's window (1 when opened).
     pub uses: i64,
+    /// A refused claim (nothing released, no window).
+    pub refused: bool,
     pub status: AlertStatus,
     pub reviewed_by: Option<String>,
     #[serde(with = "time::serde::rfc3339::option")]
@@ -222,6 +227,23 @@ pub struct Alert {
 }
 
 /// Young people's records, consent, objection, competence, break-glass alerts.
+/// A change taken back because its disclosure-log entry could not be written: a change is in
+/// force only if the log says so (see ARCHITECTURE.md, "atomic records").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undo {
+    /// Delete a consent just added.
+    Consent(Uuid),
+    /// Clear a withdrawal just made (only the caller knows it made it).
+    ConsentWithdrawal(Uuid),
+    Objection(Uuid),
+    ObjectionWithdrawal(Uuid),
+    CompetenceAssessment(Uuid),
+    /// Delete a break-glass alert just opened.
+    Alert(Uuid),
+    /// Take back one use counted against an alert.
+    AlertUse(Uuid),
+}
+
 #[async_trait]
 pub trait SubjectStore: Send + Sync {
     /// Inserts or replaces records by CCIS id, in one transaction. A record identical to the
@@ -272,7 +294,8 @@ pub trait SubjectStore: Send + Sync {
     ) -> Result<Vec<CompetenceAssessment>, StoreError>;
 
     async fn add_alert(&self, alert: &NewAlert) -> Result<Alert, StoreError>;
-    /// The newest alert for this partner, officer and subject pseudonym, if any.
+    /// The newest alert for this partner, officer and subject pseudonym that opened a
+    /// window (refused claims are not), if any.
     async fn latest_alert_for(
         &self,
         partner: &PartnerId,
@@ -292,4 +315,6 @@ pub trait SubjectStore: Send + Sync {
         note: &str,
         at: OffsetDateTime,
     ) -> Result<Option<Alert>, StoreError>;
+    /// Takes back a change whose log entry failed. An unknown id changes nothing.
+    async fn undo(&self, undo: Undo) -> Result<(), StoreError>;
 }

@@ -19,6 +19,7 @@ use super::outbound::{TRANSFER_EXCHANGE, TRANSFER_PURPOSE};
 use super::{AckResponse, TransferAck, append_once};
 use crate::AppState;
 use crate::caller::Caller;
+use crate::error::ApiError;
 use crate::json_body::JsonBody;
 use crate::problem::{Problem, internal};
 
@@ -62,7 +63,7 @@ async fn receive(
         .store
         .agreements()
         .await
-        .map_err(|e| internal(e, "agreement registry unavailable"))?;
+        .map_err(|e| ApiError::store(e, "agreement registry unavailable").into_response())?;
     let (agreement, relied) = agreement_facts(
         &caller.partner,
         &agreements,
@@ -128,7 +129,7 @@ async fn receive(
             received_at: OffsetDateTime::now_utc(),
         })
         .await
-        .map_err(|e| internal(e, "transfer inbox unavailable"))?;
+        .map_err(|e| ApiError::store(e, "transfer inbox unavailable").into_response())?;
     let (stored, status) = match received {
         Received::New(stored) => (stored, StatusCode::CREATED),
         Received::Existing(stored) if stored.payload_sha256 == payload_sha256 => {
@@ -172,7 +173,7 @@ async fn receive(
                 .store
                 .set_inbound_log_index(stored.id, index)
                 .await
-                .map_err(|e| internal(e, "transfer inbox unavailable"))?;
+                .map_err(|e| ApiError::store(e, "transfer inbox unavailable").into_response())?;
             index
         }
     };

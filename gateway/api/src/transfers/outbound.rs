@@ -8,7 +8,6 @@ use gateway_disclosure::{Event, Outcome, sha256_hex};
 use gateway_domain::{CohortStatus, LaCode, YoungPerson};
 use gateway_exchange::{TransferEnvelope, TransferRecord, agreement_facts, person_facts};
 use gateway_matching::MatchRequest;
-use gateway_policy::{DecisionRequest, PartnerInfo};
 use gateway_store::{
     AgencyKind, NewOutboundTransfer, OutboundState, Partner, PartnerId, PartnerStatus,
 };
@@ -20,9 +19,10 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::caller::Caller;
 use crate::consents::require_adviser;
+use crate::disclose::decision::{Question, decide};
 use crate::disclose::{find_subject, recorded_for};
+use crate::error::ApiError;
 use crate::json_body::JsonBody;
-use crate::problem::{Problem, internal};
 
 /// The purpose every transfer is decided and logged under (the agreement must name it).
 pub const TRANSFER_PURPOSE: &str = "cross_border_transfer";
@@ -53,10 +53,6 @@ pub struct TransferQueued {
     pub withheld: Vec<String>,
 }
 
-fn problem(status: StatusCode, code: &'static str, title: &'static str) -> Response {
-    Problem::new(status, code, title).into_response()
-}
-
 #[utoipa::path(
     post,
     path = "/v1/transfers/outbound",
@@ -76,29 +72,20 @@ pub async fn start_transfer(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     body: JsonBody<TransferRequest>,
-) -> Response {
-    match start(&state, &caller, &body).await {
-        Ok(response) | Err(response) => response,
-    }
+) -> Result<Response, ApiError> {
+    start(&state, &caller, &body).await
 }
 
 /// The destination: an active local authority of the registry with an LA code, and a peer
 /// gateway configured for it.
-async fn destination(state: &AppState, to: &str) -> Result<(Partner, LaCode), Response> {
-    let unknown = || {
-        problem(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown-destination",
-            "The destination is not a neighbouring authority this gateway can send to",
-        )
-    };
-    let id = PartnerId::parse(to).map_err(|_| unknown())?;
+async fn destination(state: &AppState, to: &str) -> Result<(Partner, LaCode), ApiError> {
+    let id = PartnerId::parse(to).map_err(|_| ApiError::UnknownDestination)?;
     let partner = state
         .store
         .partner(&id)
         .await
-        .map_err(|e| internal(e, "partner registry unavailable"))?
-        .ok_or_else(unknown)?;
+        .map_err(|e| ApiError::store(e, "partner registry unavailable"))?
+        .ok_or(ApiError::UnknownDestination)?;
     let la = partner
         .la_code
         .as_deref()
@@ -112,7 +99,7 @@ async fn destination(state: &AppState, to: &str) -> Result<(Partner, LaCode), Re
         {
             Ok((partner, la))
         }
-        _ => Err(unknown()),
+        _ => Err(ApiError::UnknownDestination),
     }
 }
 
@@ -120,8 +107,8 @@ async fn start(
     state: &AppState,
     caller: &Caller,
     body: &JsonBody<TransferRequest>,
-) -> Result<Response, Response> {
-    require_adviser(state, caller).map_err(IntoResponse::into_response)?;
+) -> Result<Response, ApiError> {
+    require_adviser(state, caller)?;
     let request = &body.value;
     let (partner, to_la) = destination(state, &request.to).await?;
     let now = OffsetDateTime::now_utc();
@@ -133,15 +120,11 @@ async fn start(
         entry.request_sha256 = Some(sha256_hex(&body.bytes));
         entry.note = outcome.reason().map(|r| format!("no unique match: {r:?}"));
         log_or_503(state, entry).await?;
-        return Err(problem(
-            StatusCode::NOT_FOUND,
-            "no-unique-match",
-            "The request does not identify exactly one young person",
-        ));
+        return Err(ApiError::NoUniqueMatch);
     };
     refuse_if_moving(state, &person).await?;
 
-    let decision = decide(state, caller, &partner, &person).await?;
+    let decision = decide_transfer(state, caller, &partner, &person).await?;
     let pseudonym = state.log.pseudonym(person.ccis_id.as_str());
     let mut entry = caller.log_entry(now, Event::Transfer, decision.outcome());
     entry.partner = Some(partner.id.to_string());
@@ -158,11 +141,7 @@ async fn start(
     if decision.released.is_empty() {
         entry.note = Some(decision.note.clone());
         log_or_503(state, entry).await?;
-        return Err(problem(
-            StatusCode::FORBIDDEN,
-            "not-permitted",
-            "Nothing may be disclosed to this partner for this request",
-        ));
+        return Err(ApiError::NotPermitted);
     }
 
     let transfer_id = Uuid::new_v4();
@@ -170,21 +149,21 @@ async fn start(
     let envelope = TransferEnvelope {
         transfer_id,
         from_la: LaCode::parse(&state.disclosure.home_la_code)
-            .map_err(|e| internal(e, "authority LA code is not valid"))?,
+            .map_err(|e| ApiError::internal(e, "authority LA code is not valid"))?,
         to_la: to_la.clone(),
         released: decision.released.clone(),
         withheld: decision.withheld.clone(),
         record: TransferRecord::minimised(&person, &permitted),
     };
-    let payload =
-        serde_json::to_string(&envelope).map_err(|e| internal(e, "transfer not serialisable"))?;
+    let payload = serde_json::to_string(&envelope)
+        .map_err(|e| ApiError::internal(e, "transfer not serialisable"))?;
     let payload_sha256 = sha256_hex(payload.as_bytes());
     entry.released = decision.released.clone();
     entry.response_sha256 = Some(payload_sha256.clone());
     entry.transfer_id = Some(transfer_id.to_string());
     entry.note = Some(format!("transfer to LA {to_la}"));
-    let log_entry =
-        serde_json::to_string(&entry).map_err(|e| internal(e, "log entry not serialisable"))?;
+    let log_entry = serde_json::to_string(&entry)
+        .map_err(|e| ApiError::internal(e, "log entry not serialisable"))?;
     state
         .store
         .queue_outbound_transfer(&NewOutboundTransfer {
@@ -201,7 +180,7 @@ async fn start(
             created_at: now,
         })
         .await
-        .map_err(|e| internal(e, "transfer outbox unavailable"))?;
+        .map_err(|e| ApiError::store(e, "transfer outbox unavailable"))?;
     state.transfers.crash().at("exporter.after_queue").await;
     // The worker appends the stored log entry before the first delivery attempt. Only the
     // worker does (it holds the row's lease), so the entry is appended once even when the
@@ -225,38 +204,24 @@ async fn start(
 
 /// A record already transferred, or with a transfer under way, is not sent again: the
 /// receiving side must end with exactly one record.
-async fn refuse_if_moving(state: &AppState, person: &YoungPerson) -> Result<(), Response> {
+async fn refuse_if_moving(state: &AppState, person: &YoungPerson) -> Result<(), ApiError> {
     if person.cohort_status == CohortStatus::Transferred {
-        return Err(problem(
-            StatusCode::CONFLICT,
-            "already-transferred",
-            "This young person's record has been transferred already",
-        ));
+        return Err(ApiError::AlreadyTransferred);
     }
     let earlier = state
         .store
         .outbound_transfers_for(&person.ccis_id)
         .await
-        .map_err(|e| internal(e, "transfer outbox unavailable"))?;
+        .map_err(|e| ApiError::store(e, "transfer outbox unavailable"))?;
     // Acknowledged before, even if a later import had changed the record's status.
     if earlier
         .iter()
         .any(|t| t.state == OutboundState::Acknowledged)
     {
-        return Err(problem(
-            StatusCode::CONFLICT,
-            "already-transferred",
-            "This young person's record has been transferred already",
-        ));
+        return Err(ApiError::AlreadyTransferred);
     }
     if let Some(open) = earlier.iter().find(|t| t.state == OutboundState::Queued) {
-        return Err(Problem::new(
-            StatusCode::CONFLICT,
-            "transfer-in-progress",
-            "A transfer of this young person's record is under way",
-        )
-        .with_detail(format!("transfer {}", open.id))
-        .into_response());
+        return Err(ApiError::TransferInProgress { transfer: open.id });
     }
     Ok(())
 }
@@ -285,12 +250,15 @@ impl TransferDecision {
     }
 }
 
-async fn decide(
+/// The shared decision (`disclose::decision::decide`) for the whole record, with the
+/// destination as the principal. Every category of a transfer is named released or withheld
+/// (the importer must never read "absent" as "none"), so none is concealed.
+async fn decide_transfer(
     state: &AppState,
     caller: &Caller,
     partner: &Partner,
     person: &YoungPerson,
-) -> Result<TransferDecision, Response> {
+) -> Result<TransferDecision, ApiError> {
     let today = state.today();
     let categories = state
         .policy
@@ -301,7 +269,7 @@ async fn decide(
         .store
         .agreements()
         .await
-        .map_err(|e| internal(e, "agreement registry unavailable"))?;
+        .map_err(|e| ApiError::store(e, "agreement registry unavailable"))?;
     let (agreement, relied) = agreement_facts(
         partner,
         &agreements,
@@ -310,48 +278,27 @@ async fn decide(
         today,
     );
     let usable = agreement.present && agreement.in_force && agreement.covers_exchange;
-    let recorded = recorded_for(state, &person.ccis_id).await?;
+    let recorded = recorded_for(state, person).await?;
     let facts = person_facts(person, &recorded, partner, TRANSFER_PURPOSE, today);
-    let decision = state
-        .policy
-        .decide(&DecisionRequest {
-            partner: PartnerInfo {
-                id: partner.id.to_string(),
-                agency_kind: partner.agency_kind.as_str().to_owned(),
-                la_code: partner.la_code.clone(),
-            },
-            exchange: TRANSFER_EXCHANGE.into(),
-            categories: categories.clone(),
-            purpose: TRANSFER_PURPOSE.into(),
-            role: caller.role.clone(),
-            agreement: agreement.clone(),
-            subject: facts.subject.clone(),
-            consent: facts.consent.clone(),
+    let verdict = decide(
+        &state.policy,
+        &Question {
+            partner,
+            exchange: TRANSFER_EXCHANGE,
+            categories: &categories,
+            concealed: Vec::new(),
+            purpose: TRANSFER_PURPOSE,
+            role: &caller.role,
+            agreement: &agreement,
+            usable,
+            person: Some(&facts),
             break_glass: Default::default(),
-        })
-        .map_err(|e| internal(e, "policy decision failed"))?;
-    let mut released: Vec<String> = if usable {
-        decision
-            .permitted_categories()
-            .into_iter()
-            .map(str::to_owned)
-            .collect()
-    } else {
-        Vec::new()
-    };
+        },
+    )?;
+    let mut released = verdict.released;
     released.sort();
-    let mut withheld: Vec<String> = categories
-        .iter()
-        .filter(|c| !released.contains(c))
-        .cloned()
-        .collect();
+    let mut withheld = verdict.withheld;
     withheld.sort();
-    let policies = decision.determining_policies();
-    let needing_consent: Vec<&str> = released
-        .iter()
-        .map(String::as_str)
-        .filter(|c| state.policy.category(c).is_some_and(|i| i.requires_consent))
-        .collect();
     let note = if !usable {
         "no agreement covers a transfer to this authority"
     } else if facts.subject.objection {
@@ -360,24 +307,22 @@ async fn decide(
         "nothing may leave"
     };
     Ok(TransferDecision {
-        consents: facts.consents_relied_on(&needing_consent),
+        consents: verdict.consents,
         released,
         withheld,
-        policies,
-        policy_set: decision.policy_set_hash.clone(),
+        policies: verdict.decision.determining_policies(),
+        policy_set: verdict.decision.policy_set_hash.clone(),
         agreement: relied.map(|a| a.reference.clone()),
         lawful_basis: relied.map(|a| a.lawful_basis.as_str().to_owned()),
         note: note.into(),
     })
 }
 
-async fn log_or_503(state: &AppState, entry: gateway_disclosure::LogEntry) -> Result<(), Response> {
-    state.log.append(entry).await.map(|_| ()).map_err(|err| {
-        tracing::error!(error = %err, "disclosure log append failed");
-        problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "log-unavailable",
-            "The disclosure could not be recorded, so nothing was released",
-        )
-    })
+async fn log_or_503(state: &AppState, entry: gateway_disclosure::LogEntry) -> Result<(), ApiError> {
+    state
+        .log
+        .append(entry)
+        .await
+        .map(|_| ())
+        .map_err(ApiError::log)
 }

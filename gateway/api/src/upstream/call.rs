@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use gateway_client::{ClientError, ClientIdentity};
-use gateway_exchange::{Exchange, ProvidedAnswer};
+use gateway_exchange::{Answer, Exchange};
 use http::{Method, StatusCode, Uri};
 use serde_json::Value;
 
@@ -79,7 +79,7 @@ pub struct Call<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Answered {
     /// A valid answer (not yet minimised).
-    Answer(ProvidedAnswer),
+    Answer(Answer),
     /// `404`: the provider has no answer for this young person.
     NoAnswer,
 }

@@ -43,8 +43,6 @@ mod breaker;
 mod call;
 mod settings;
 
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use gateway_domain::YoungPerson;
 use gateway_exchange::Exchange;
 use serde_json::{Map, Value, json};
@@ -53,15 +51,12 @@ pub use breaker::{Admission, Breaker, BreakerState};
 pub use call::{Answered, Call, Provider, UpstreamConfigError, UpstreamError, Upstreams};
 pub use settings::{ProviderSettings, SubjectIdentifier, UpstreamSettings};
 
-use crate::problem::Problem;
-
 /// Whether anything a provider could answer may be released: a permitted category that one
-/// of the exchange's answer fields belongs to (or that its code field can reveal).
+/// of the exchange's answer fields belongs to.
 pub(crate) fn releasable(exchange: Exchange, permitted: &[&str]) -> bool {
-    permitted.iter().any(|c| {
-        exchange.field_categories().iter().any(|(_, fc)| fc == c)
-            || Exchange::SPECIAL_CATEGORIES.contains(c)
-    })
+    permitted
+        .iter()
+        .any(|c| exchange.field_categories().iter().any(|(_, fc)| fc == c))
 }
 
 /// The request body of the contract.
@@ -98,46 +93,6 @@ impl UpstreamError {
             UpstreamError::Timeout => "upstream timeout; nothing released",
             UpstreamError::Unavailable { .. } => "upstream unavailable; nothing released",
             UpstreamError::Failed(_) => "upstream failed; nothing released",
-        }
-    }
-
-    /// The status the partner gets.
-    pub(crate) fn status(&self) -> StatusCode {
-        match self {
-            UpstreamError::Timeout => StatusCode::GATEWAY_TIMEOUT,
-            UpstreamError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            UpstreamError::Failed(_) => StatusCode::BAD_GATEWAY,
-        }
-    }
-
-    /// What the partner is told.
-    pub(crate) fn into_response(self) -> Response {
-        match self {
-            UpstreamError::Timeout => Problem::new(
-                StatusCode::GATEWAY_TIMEOUT,
-                "upstream-timeout",
-                "The service that answers this exchange did not answer in time; nothing was released",
-            )
-            .into_response(),
-            UpstreamError::Failed(_) => Problem::new(
-                StatusCode::BAD_GATEWAY,
-                "upstream-failed",
-                "The service that answers this exchange failed or gave an invalid answer; nothing was released",
-            )
-            .into_response(),
-            UpstreamError::Unavailable { retry_after } => {
-                let mut response = Problem::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "upstream-unavailable",
-                    "The service that answers this exchange is unavailable; nothing was released",
-                )
-                .into_response();
-                let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
-                response
-            }
         }
     }
 }

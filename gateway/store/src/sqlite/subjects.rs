@@ -282,8 +282,8 @@ impl SubjectStore for SqliteStore {
     async fn add_alert(&self, a: &NewAlert) -> Result<Alert, StoreError> {
         let row: AlertRow = sqlx::query_as(concat!(
             "INSERT INTO break_glass_alerts (id, partner, officer, role, exchange, \
-             subject_pseudonym, justification, opened_at, window_ends_at, uses, status) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10) RETURNING ",
+             subject_pseudonym, justification, opened_at, window_ends_at, uses, status, \
+             refused) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11) RETURNING ",
             alert_columns!("id")
         ))
         .bind(Uuid::new_v4().to_string())
@@ -296,6 +296,7 @@ impl SubjectStore for SqliteStore {
         .bind(sqlite_time(a.opened_at)?)
         .bind(sqlite_time(a.window_ends_at)?)
         .bind(alert_status_str(AlertStatus::Open))
+        .bind(a.refused)
         .fetch_one(&self.pool)
         .await?;
         row.try_into()
@@ -312,6 +313,7 @@ impl SubjectStore for SqliteStore {
             alert_columns!("id"),
             " FROM break_glass_alerts \
              WHERE partner = $1 AND officer = $2 AND subject_pseudonym = $3 \
+             AND refused = 0 \
              ORDER BY opened_at DESC, seq DESC LIMIT 1"
         ))
         .bind(partner.as_str())
@@ -357,6 +359,34 @@ impl SubjectStore for SqliteStore {
             }
         };
         rows.into_iter().map(Alert::try_from).collect()
+    }
+
+    async fn undo(&self, undo: Undo) -> Result<(), StoreError> {
+        let (sql, id) = match undo {
+            Undo::Consent(id) => ("DELETE FROM consents WHERE id = $1", id),
+            Undo::ConsentWithdrawal(id) => (
+                "UPDATE consents SET withdrawn_at = NULL, withdrawn_by = NULL WHERE id = $1",
+                id,
+            ),
+            Undo::Objection(id) => ("DELETE FROM objections WHERE id = $1", id),
+            Undo::ObjectionWithdrawal(id) => (
+                "UPDATE objections SET withdrawn_at = NULL, withdrawn_by = NULL WHERE id = $1",
+                id,
+            ),
+            Undo::CompetenceAssessment(id) => {
+                ("DELETE FROM competence_assessments WHERE id = $1", id)
+            }
+            Undo::Alert(id) => ("DELETE FROM break_glass_alerts WHERE id = $1", id),
+            Undo::AlertUse(id) => (
+                "UPDATE break_glass_alerts SET uses = uses - 1 WHERE id = $1 AND uses > 1",
+                id,
+            ),
+        };
+        sqlx::query(sql)
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn review_alert(

@@ -1,0 +1,3 @@
+-- A break-glass claim the policy refused raises an alert too (the DPO reviews failed
+-- emergency claims); it opens no window.
+ALTER TABLE break_glass_alerts ADD COLUMN refused BOOLEAN NOT NULL DEFAULT FALSE;
