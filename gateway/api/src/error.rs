@@ -13,11 +13,22 @@ use axum::response::{IntoResponse, Response};
 use crate::problem::Problem;
 use crate::upstream::UpstreamError;
 
+const NOT_PERMITTED: &str = "not-permitted";
+
 /// Why a request was not answered.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("nothing may be disclosed to this partner for this request")]
     NotPermitted,
+    /// A partner that is not a neighbouring authority with a transfer agreement delivered a
+    /// transfer (`not-permitted`, said from the receiving side).
+    #[error("this partner may not send transfers to this authority")]
+    TransferNotPermitted,
+    /// Carries which check failed (a fixed sentence, never a value from the envelope).
+    #[error("invalid transfer: {detail}")]
+    InvalidTransfer { detail: &'static str },
+    #[error("transfer id reused with other content")]
+    TransferIdReused,
     #[error("the request does not identify exactly one young person")]
     NoUniqueMatch,
     /// Carries the categories the exchange answers (no value from the request).
@@ -81,8 +92,24 @@ impl ApiError {
         match self {
             ApiError::NotPermitted => Problem::new(
                 S::FORBIDDEN,
-                "not-permitted",
+                NOT_PERMITTED,
                 "Nothing may be disclosed to this partner for this request",
+            ),
+            ApiError::TransferNotPermitted => Problem::new(
+                S::FORBIDDEN,
+                NOT_PERMITTED,
+                "This partner may not send transfers to this authority",
+            ),
+            ApiError::InvalidTransfer { detail } => Problem::new(
+                S::UNPROCESSABLE_ENTITY,
+                "invalid-transfer",
+                "The transfer does not fit what it says it is",
+            )
+            .with_detail(*detail),
+            ApiError::TransferIdReused => Problem::new(
+                S::CONFLICT,
+                "transfer-id-reused",
+                "This transfer id was delivered before with other content",
             ),
             ApiError::NoUniqueMatch => Problem::new(
                 S::NOT_FOUND,

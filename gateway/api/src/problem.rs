@@ -96,10 +96,3 @@ impl IntoResponse for Problem {
         response
     }
 }
-
-/// A 500 for a failure the caller cannot act on: the cause goes to the log (it names the
-/// operation, never a stored value), the caller gets the generic problem.
-pub(crate) fn internal(err: impl std::fmt::Display, what: &'static str) -> Response {
-    tracing::error!(error = %err, "{what}");
-    Problem::internal().into_response()
-}

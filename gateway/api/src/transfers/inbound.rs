@@ -21,11 +21,6 @@ use crate::AppState;
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::json_body::JsonBody;
-use crate::problem::{Problem, internal};
-
-fn refused(status: StatusCode, code: &'static str, title: &'static str) -> Response {
-    Problem::new(status, code, title).into_response()
-}
 
 #[utoipa::path(
     post,
@@ -47,23 +42,21 @@ pub async fn receive_transfer(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     body: JsonBody<TransferEnvelope>,
-) -> Response {
-    match receive(&state, &caller, &body).await {
-        Ok(response) | Err(response) => response,
-    }
+) -> Result<Response, ApiError> {
+    receive(&state, &caller, &body).await
 }
 
 async fn receive(
     state: &AppState,
     caller: &Caller,
     body: &JsonBody<TransferEnvelope>,
-) -> Result<Response, Response> {
+) -> Result<Response, ApiError> {
     let envelope = &body.value;
     let agreements = state
         .store
         .agreements()
         .await
-        .map_err(|e| ApiError::store(e, "agreement registry unavailable").into_response())?;
+        .map_err(|e| ApiError::store(e, "agreement registry unavailable"))?;
     let (agreement, relied) = agreement_facts(
         &caller.partner,
         &agreements,
@@ -77,21 +70,9 @@ async fn receive(
         || state.is_home_staff(&caller.partner)
         || !(agreement.present && agreement.in_force && agreement.covers_exchange)
     {
-        return Err(refused(
-            StatusCode::FORBIDDEN,
-            "not-permitted",
-            "This partner may not send transfers to this authority",
-        ));
+        return Err(ApiError::TransferNotPermitted);
     }
-    let invalid = |detail: &'static str| {
-        Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid-transfer",
-            "The transfer does not fit what it says it is",
-        )
-        .with_detail(detail)
-        .into_response()
-    };
+    let invalid = |detail: &'static str| ApiError::InvalidTransfer { detail };
     if sender_la != Some(envelope.from_la.as_str()) {
         return Err(invalid("from_la is not the sending partner's LA code"));
     }
@@ -129,19 +110,13 @@ async fn receive(
             received_at: OffsetDateTime::now_utc(),
         })
         .await
-        .map_err(|e| ApiError::store(e, "transfer inbox unavailable").into_response())?;
+        .map_err(|e| ApiError::store(e, "transfer inbox unavailable"))?;
     let (stored, status) = match received {
         Received::New(stored) => (stored, StatusCode::CREATED),
         Received::Existing(stored) if stored.payload_sha256 == payload_sha256 => {
             (stored, StatusCode::OK)
         }
-        Received::Existing(_) => {
-            return Err(refused(
-                StatusCode::CONFLICT,
-                "transfer-id-reused",
-                "This transfer id was delivered before with other content",
-            ));
-        }
+        Received::Existing(_) => return Err(ApiError::TransferIdReused),
     };
     state.transfers.crash().at("importer.after_store").await;
 
@@ -162,27 +137,25 @@ async fn receive(
             entry.note = Some(format!("transfer received from LA {}", envelope.from_la));
             let index = append_once(state, entry, stored.id).await.map_err(|err| {
                 tracing::error!(error = %err, "disclosure log append failed");
-                refused(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "log-unavailable",
-                    "The transfer could not be recorded; send it again",
-                )
+                ApiError::LogUnavailable {
+                    title: "The transfer could not be recorded; send it again",
+                }
             })?;
             state.transfers.crash().at("importer.after_log").await;
             state
                 .store
                 .set_inbound_log_index(stored.id, index)
                 .await
-                .map_err(|e| ApiError::store(e, "transfer inbox unavailable").into_response())?;
+                .map_err(|e| ApiError::store(e, "transfer inbox unavailable"))?;
             index
         }
     };
     let ack = acknowledgement(&stored, envelope, log_index)
-        .map_err(|e| internal(e, "time not formattable"))?;
+        .map_err(|e| ApiError::internal(e, "time not formattable"))?;
     let document = state
         .documents
         .sign(&ack)
-        .map_err(|e| internal(e, "acknowledgement not serialisable"))?;
+        .map_err(|e| ApiError::internal(e, "acknowledgement not serialisable"))?;
     state.transfers.crash().at("importer.before_ack").await;
     Ok((
         status,
