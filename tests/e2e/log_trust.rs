@@ -1,6 +1,8 @@
 //! What the gateway trusts in its own database, end to end: rows written behind its back
 //! are never signed over, and its keys are the ones the log was written with.
 //!
+//! - A second writer's batch (another node, a CLI command beside the gateway), committed with
+//!   its head, is taken in by the catch-up: the gateway keeps serving, the log verifies.
 //! - A forged row at the next index, inserted while the gateway runs: the next exchanges get
 //!   `503 log-unavailable` (nothing released), `/readyz` fails, `audit verify` keeps naming
 //!   the index, and a restart refuses to start naming it.
@@ -37,6 +39,7 @@ use crate::assert_problem;
 use crate::disclosure_log::{Raw, Scene, log_verifier, scene};
 
 on_both_backends!(
+    another_writers_signed_batch_is_caught_up,
     a_forged_row_at_the_next_index_is_never_signed_over,
     deleted_heads_stop_the_start,
     an_entry_rewritten_with_its_leaf_hash_and_heads_deleted_stops_the_start,
@@ -193,6 +196,36 @@ async fn readyz(scene: &Scene) -> Response {
     let identity = scene.app.pki.identity(Some(&scene.partners.yot.cert));
     let mut conn = identity.connect(scene.app.addr, "localhost").await.unwrap();
     conn.get("/readyz", None).await.unwrap()
+}
+
+/// What a legitimate second writer (another node, or `gateway partners suspend` beside a
+/// running gateway) appends, with its head, is taken in by the gateway's catch-up.
+async fn another_writers_signed_batch_is_caught_up(backend: Backend) {
+    let scene = scene(backend).await;
+    scene.ask_many(3).await;
+    let keys = gateway_disclosure::LogKeys::load(&scene.app.pki.dir().join("log-keys")).unwrap();
+    let other = gateway_disclosure::DisclosureLog::open(
+        scene.app.store.clone(),
+        keys.signer,
+        keys.pseudonymiser,
+        gateway_disclosure::LogSettings::default(),
+    )
+    .await
+    .unwrap();
+    let entry = gateway_disclosure::LogEntry::new(
+        time::OffsetDateTime::now_utc(),
+        Event::PartnerStatusChange,
+        gateway_disclosure::Outcome::Recorded,
+    );
+    let receipt = other.append(entry).await.unwrap();
+    assert_eq!(receipt.log_index, 3);
+    let after = scene.ask_many(3).await;
+    assert!(after.iter().any(|r| r.status.as_u16() == 200));
+    let report = verify(scene.app.store.as_ref(), &log_verifier(&scene.app.pki))
+        .await
+        .unwrap();
+    assert_eq!(report.entries, 7);
+    scene.app.stop().await;
 }
 
 async fn a_forged_row_at_the_next_index_is_never_signed_over(backend: Backend) {
