@@ -48,20 +48,20 @@ on_both_backends!(
     a_log_that_cannot_be_written_releases_nothing,
 );
 
-const EET: &str = "/v1/exchanges/eet-status";
+pub(crate) const EET: &str = "/v1/exchanges/eet-status";
 
 /// Requests made before tampering, and the entry tampered with.
 const REQUESTS: u64 = 12;
 const TAMPERED: u64 = 5;
 
 /// A gateway with the scenario's partners and a small cohort.
-struct Scene {
-    app: TestApp,
-    partners: Partners,
-    people: Vec<YoungPerson>,
+pub(crate) struct Scene {
+    pub(crate) app: TestApp,
+    pub(crate) partners: Partners,
+    pub(crate) people: Vec<YoungPerson>,
 }
 
-async fn scene(backend: Backend) -> Scene {
+pub(crate) async fn scene(backend: Backend) -> Scene {
     let app = spawn_app(backend).await;
     let partners = app.scenario_partners().await;
     let people = app.load_cohort(7, 40).await;
@@ -72,13 +72,13 @@ async fn scene(backend: Backend) -> Scene {
     }
 }
 
-fn by_ccis_id(person: &YoungPerson) -> Value {
+pub(crate) fn by_ccis_id(person: &YoungPerson) -> Value {
     json!({ "subject": { "identifier": { "ccis_id": person.ccis_id.as_str() } } })
 }
 
 impl Scene {
     /// The YOT asks whether `person` is in education, employment or training.
-    async fn ask(&self, person: &YoungPerson) -> Response {
+    pub(crate) async fn ask(&self, person: &YoungPerson) -> Response {
         self.app
             .call(
                 &self.partners.yot,
@@ -92,7 +92,7 @@ impl Scene {
 
     /// `n` YOT requests one after another, so each is a batch of its own with its own
     /// signed tree head. Every one of them is logged.
-    async fn ask_many(&self, n: u64) -> Vec<Response> {
+    pub(crate) async fn ask_many(&self, n: u64) -> Vec<Response> {
         let mut responses = Vec::new();
         for i in 0..n {
             let person = &self.people[usize::try_from(i).unwrap() % self.people.len()];
@@ -122,7 +122,7 @@ impl Scene {
 }
 
 /// The log's public key, as an auditor gets it.
-fn log_verifier(pki: &TestPki) -> TreeHeadVerifier {
+pub(crate) fn log_verifier(pki: &TestPki) -> TreeHeadVerifier {
     let pem = std::fs::read_to_string(pki.dir().join("log-keys/log-signing.pub.pem")).unwrap();
     TreeHeadVerifier::from_public_key_pem(&pem).unwrap()
 }
@@ -190,13 +190,13 @@ async fn check_receipt(
 }
 
 /// The database as an attacker with access to it sees it: no gateway in between.
-enum Raw {
+pub(crate) enum Raw {
     Sqlite(sqlx::SqlitePool),
     Postgres(sqlx::PgPool),
 }
 
 impl Raw {
-    async fn open(url: &str) -> Self {
+    pub(crate) async fn open(url: &str) -> Self {
         if url.starts_with("sqlite:") {
             Raw::Sqlite(
                 sqlx::sqlite::SqlitePoolOptions::new()
@@ -216,7 +216,7 @@ impl Raw {
         }
     }
 
-    async fn exec(&self, sql: &'static str) -> Result<u64, sqlx::Error> {
+    pub(crate) async fn exec(&self, sql: &'static str) -> Result<u64, sqlx::Error> {
         match self {
             Raw::Sqlite(pool) => Ok(sqlx::raw_sql(sql).execute(pool).await?.rows_affected()),
             Raw::Postgres(pool) => Ok(sqlx::raw_sql(sql).execute(pool).await?.rows_affected()),
@@ -224,7 +224,7 @@ impl Raw {
     }
 
     /// Takes off the append-only triggers (migration 0004), as an attacker would first.
-    async fn remove_protection(&self) {
+    pub(crate) async fn remove_protection(&self) {
         // The protection is real until then.
         let refused = self
             .exec("UPDATE disclosure_log SET subject = 'x' WHERE idx = 0")
@@ -239,7 +239,37 @@ impl Raw {
         self.exec(sql).await.unwrap();
     }
 
-    async fn row(&self, idx: u64) -> (String, Vec<u8>) {
+    /// Takes off the tree heads' append-only triggers too (to delete heads).
+    pub(crate) async fn remove_head_protection(&self) {
+        let sql = match self {
+            Raw::Sqlite(_) => {
+                "DROP TRIGGER tree_heads_no_update; DROP TRIGGER tree_heads_no_delete;"
+            }
+            Raw::Postgres(_) => "ALTER TABLE tree_heads DISABLE TRIGGER USER",
+        };
+        self.exec(sql).await.unwrap();
+    }
+
+    /// Deletes every head larger than `size`; how many went.
+    pub(crate) async fn delete_heads_above(&self, size: u64) -> u64 {
+        const SQL: &str = "DELETE FROM tree_heads WHERE tree_size > $1";
+        let size = i64::try_from(size).unwrap();
+        match self {
+            Raw::Sqlite(pool) => sqlx::query(SQL)
+                .bind(size)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected()),
+            Raw::Postgres(pool) => sqlx::query(SQL)
+                .bind(size)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected()),
+        }
+        .unwrap()
+    }
+
+    pub(crate) async fn row(&self, idx: u64) -> (String, Vec<u8>) {
         const SQL: &str = "SELECT entry, leaf_hash FROM disclosure_log WHERE idx = $1";
         let idx = i64::try_from(idx).unwrap();
         match self {
@@ -249,7 +279,7 @@ impl Raw {
         .unwrap()
     }
 
-    async fn set_row(&self, idx: u64, entry: &str, leaf: &[u8]) {
+    pub(crate) async fn set_row(&self, idx: u64, entry: &str, leaf: &[u8]) {
         const SQL: &str = "UPDATE disclosure_log SET entry = $1, leaf_hash = $2 WHERE idx = $3";
         let idx = i64::try_from(idx).unwrap();
         let done = match self {
@@ -309,7 +339,13 @@ impl Raw {
         assert_eq!(done.unwrap(), 1);
     }
 
-    async fn insert_row(&self, idx: u64, entry: &str, leaf: &[u8], subject: Option<&str>) {
+    pub(crate) async fn insert_row(
+        &self,
+        idx: u64,
+        entry: &str,
+        leaf: &[u8],
+        subject: Option<&str>,
+    ) {
         const SQL: &str =
             "INSERT INTO disclosure_log (idx, entry, leaf_hash, subject) VALUES ($1, $2, $3, $4)";
         let idx = i64::try_from(idx).unwrap();
@@ -362,7 +398,7 @@ impl Raw {
         self.exec(sql).await.unwrap();
     }
 
-    async fn close(self) {
+    pub(crate) async fn close(self) {
         match self {
             Raw::Sqlite(pool) => pool.close().await,
             Raw::Postgres(pool) => pool.close().await,

@@ -53,7 +53,12 @@ impl LogSealer for Batch<'_> {
         self.node.tree.lock().unwrap().len()
     }
 
-    fn seal(&self, first_index: u64, catch_up: &[[u8; 32]]) -> Result<SealedBatch, String> {
+    fn seal(
+        &self,
+        first_index: u64,
+        catch_up: &[[u8; 32]],
+        _heads: &[StoredTreeHead],
+    ) -> Result<SealedBatch, String> {
         *self.called_with.lock().unwrap() = Some((first_index, catch_up.to_vec()));
         if self.seal == Seal::Failing {
             return Err("the signing key is unavailable".into());

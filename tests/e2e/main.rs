@@ -7,6 +7,7 @@ mod disclosure_log;
 mod exchanges;
 mod handshake;
 mod log_store;
+mod log_trust;
 mod registry;
 mod reload;
 mod startup;

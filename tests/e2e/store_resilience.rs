@@ -247,6 +247,7 @@ async fn the_append_deadline_answers_503_and_readiness_follows_the_writer() {
     let store = gateway_store::connect_with(&db.url, &timeouts)
         .await
         .unwrap();
+    gateway_tests::init_log_keys(store.as_ref(), &settings.keys_dir).await;
     let server = start(settings, store.clone()).await.unwrap();
     let app = TestApp {
         addr: server.local_addr,

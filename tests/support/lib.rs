@@ -210,13 +210,43 @@ pub fn settings_for(
     }
 }
 
-/// Starts a gateway on an existing PKI folder and database.
+/// `gateway keys init` for a new deployment: creates the log keys in `keys_dir` and pins
+/// them in the (empty) log, as an operator does once before the first start.
+pub async fn init_log_keys(store: &dyn Store, keys_dir: &std::path::Path) {
+    gateway_disclosure::pinning::init(store, keys_dir)
+        .await
+        .unwrap();
+}
+
+/// Starts a new deployment's gateway on a PKI folder and an empty database: `keys init`
+/// first (the gateway never creates keys at start), then the server.
 pub async fn spawn_on(
     pki: TestPki,
     db: TestDatabase,
     settings: ServerSettings,
 ) -> Result<TestApp, gateway_api::server::StartError> {
     let store = gateway_store::connect(&db.url).await.unwrap();
+    init_log_keys(store.as_ref(), &settings.keys_dir).await;
+    start_on(pki, db, store, settings).await
+}
+
+/// Starts a gateway again on an existing deployment's PKI, keys and database (nothing is
+/// created: missing or wrong keys make it refuse).
+pub async fn restart_on(
+    pki: TestPki,
+    db: TestDatabase,
+    settings: ServerSettings,
+) -> Result<TestApp, gateway_api::server::StartError> {
+    let store = gateway_store::connect(&db.url).await.unwrap();
+    start_on(pki, db, store, settings).await
+}
+
+async fn start_on(
+    pki: TestPki,
+    db: TestDatabase,
+    store: Arc<dyn Store>,
+    settings: ServerSettings,
+) -> Result<TestApp, gateway_api::server::StartError> {
     let server = match start(settings, store.clone()).await {
         Ok(server) => server,
         Err(err) => {
@@ -278,7 +308,7 @@ impl TestApp {
             server, pki, db, ..
         } = self;
         server.abort();
-        spawn_on(pki, db, settings).await.unwrap()
+        restart_on(pki, db, settings).await.unwrap()
     }
 
     pub async fn stop(self) {

@@ -32,12 +32,27 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         Err(_) => Ok(()),
     };
     let stalled = state.log.stalled_for();
+    let untrusted = state.log.untrusted();
     let checks = json!({
         "database": if database.is_ok() { "ok" } else { "unreachable" },
         "log_writable": if database.is_ok() && writable.is_ok() { "ok" } else { "failing" },
-        "log_writer": if stalled.is_none() { "ok" } else { "stalled" },
+        "log_writer": match (&untrusted, stalled) {
+            (Some(_), _) => "stopped",
+            (None, None) => "ok",
+            (None, Some(_)) => "stalled",
+        },
         "policy": state.policy.policy_set_hash(),
     });
+    if let Some(why) = untrusted {
+        tracing::error!(
+            first_bad_index = why.first_bad_index(),
+            "readiness check failed: the disclosure log writer stopped on a stored log it cannot vouch for"
+        );
+        return Problem::unavailable(
+            "the disclosure log writer stopped: the stored log does not verify",
+        )
+        .into_response();
+    }
     match (database, writable, stalled) {
         (Ok(()), Ok(()), None) => (
             StatusCode::OK,

@@ -30,8 +30,9 @@ pub struct ServerSettings {
     pub reload_poll: Duration,
     /// The Cedar policy directory (schema, policies, categories).
     pub policy_dir: PathBuf,
-    /// Where the log's signing key and the subject-pseudonym key live (created if absent;
-    /// every node of a deployment shares them).
+    /// Where the log's signing key and the subject-pseudonym key live (made by `gateway keys
+    /// init`, never at start: a missing key stops the start; every node of a deployment
+    /// shares them).
     pub keys_dir: PathBuf,
     pub disclosure: DisclosureSettings,
     pub log: LogSettings,
@@ -51,7 +52,7 @@ pub enum StartError {
     Declarations(#[from] gateway_exchange::DeclarationMismatch),
     #[error("log keys: {0}")]
     Keys(#[from] KeyFileError),
-    #[error("disclosure log: {0}")]
+    #[error("{0}")]
     Log(#[from] LogError),
     #[error("loading young people's records: {0}")]
     Records(#[from] StoreError),
@@ -102,7 +103,7 @@ pub async fn start(
         signer,
         documents,
         pseudonymiser,
-    } = LogKeys::load_or_create(&settings.keys_dir)?;
+    } = LogKeys::load(&settings.keys_dir)?;
     let log = DisclosureLog::open(store.clone(), signer, pseudonymiser, settings.log).await?;
     let subjects = load_subject_index(store.as_ref()).await?;
     let transfers = crate::transfers::Transfers::load(settings.transfers)?;

@@ -55,6 +55,9 @@ pub enum Command {
     /// Audit the disclosure log: verify it, prove entries, export it.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The log's keys: create them for a new log, or replace the signing key.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Bulk-load young people's records from a partner format.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -206,6 +209,26 @@ pub enum AuditCommand {
         /// writes its JSON here).
         #[arg(long)]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        keys: KeysArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create the log's signing key and subject-pseudonym key for a new, EMPTY log and pin
+    /// them in the database (a signed head of the empty tree, the pseudonym key's check
+    /// value). The gateway never creates keys at start. On a log that already has entries it
+    /// creates nothing: it only pins keys that already signed the log. Safe to run again.
+    Init {
+        #[command(flatten)]
+        keys: KeysArg,
+    },
+    /// Replace the log's signing key (stop every node first): the log records the new public
+    /// key in an entry committed by a head signed with the old key, then signs the same tree
+    /// with the new one. The old public key stays in the key folder as
+    /// `retired-<key id>.pub.pem` (receipts signed before the rotation verify with it).
+    Rotate {
         #[command(flatten)]
         keys: KeysArg,
     },

@@ -407,6 +407,11 @@ async fn export_reimports_unchanged(backend: Backend) {
     assert!(with_nino > 0);
 
     let file = dir.path().join("return.xml");
+    succeed(
+        gateway(&db.url)
+            .env("GATEWAY_KEYS_DIR", dir.path().join("keys"))
+            .args(["keys", "init"]),
+    );
     let output = succeed(
         gateway(&db.url)
             .env("GATEWAY_KEYS_DIR", dir.path().join("keys"))

@@ -71,6 +71,8 @@ impl Env {
             db,
         };
         succeed(env.gateway().arg("migrate"));
+        // A new deployment: the explicit step that creates the log keys for its empty log.
+        succeed(env.gateway().args(["keys", "init"]));
         env
     }
 

@@ -51,7 +51,11 @@ fn entry(i: usize) -> LogEntry {
 }
 
 async fn open(store: Arc<dyn Store>, keys: &std::path::Path) -> DisclosureLog {
-    let k = LogKeys::load_or_create(keys).unwrap();
+    // `gateway keys init` for the benchmark's empty log.
+    gateway_disclosure::pinning::init(store.as_ref(), keys)
+        .await
+        .unwrap();
+    let k = LogKeys::load(keys).unwrap();
     DisclosureLog::open(store, k.signer, k.pseudonymiser, LogSettings::default())
         .await
         .unwrap()
@@ -88,7 +92,7 @@ async fn run(name: &str, store: Arc<dyn Store>, keys: &std::path::Path) {
     let c16 = concurrent(&log, 16, 250).await;
     let c64 = concurrent(&log, 64, 250).await;
     let c256 = concurrent(&log, 256, 100).await;
-    let k = LogKeys::load_or_create(keys).unwrap();
+    let k = LogKeys::load(keys).unwrap();
     let verifier = k.signer.verifier();
     let start = Instant::now();
     let report = gateway_disclosure::audit::verify_store(store.as_ref(), &verifier)

@@ -7,16 +7,23 @@
 //! - every entry names its own index, so an entry moved to another position is found at
 //!   that position even if its leaf hash was moved with it;
 //! - every entry is covered by a signed head. The gateway commits a head with every batch,
-//!   so an entry no head covers was not written by the gateway (a forged append).
+//!   so an entry no head covers was not written by the gateway (a forged append);
+//! - every head is signed by the key that was the log's signing key at its size: the chain
+//!   of keys is read from the log's rotation entries ([`crate::rotation::KeyChain`]), must
+//!   contain the key the auditor trusts, and each rotation must be committed to by a head
+//!   signed with the key it retires.
 
 use std::io::{BufRead, Write};
 
 use gateway_store::Store;
-use gateway_translog::{AuditError, Hash, LogAuditor, LogReport, SignedTreeHead, TreeHeadVerifier};
+use gateway_translog::{
+    AuditError, Hash, LogAuditor, LogReport, SignedTreeHead, TreeHeadVerifier, leaf_hash,
+};
 use serde::{Deserialize, Serialize};
 
-use crate::entry::IndexedEntry;
+use crate::entry::{Event, IndexedEntry, KEY_ROTATION_SUBJECT, KeyRotation};
 use crate::log::signed_head;
+use crate::rotation::{ChainError, KeyChain};
 
 /// Why verification failed.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +38,8 @@ pub enum VerifyError {
     Uncovered { index: u64 },
     #[error("entry {index} is filed under another subject than the one it names")]
     SubjectMismatch { index: u64 },
+    #[error(transparent)]
+    KeyChain(#[from] ChainError),
     #[error("cannot read the log: {0}")]
     Read(String),
 }
@@ -52,20 +61,46 @@ impl VerifyError {
             | VerifyError::Audit(AuditError::Truncated {
                 first_bad_index, ..
             }) => Some(*first_bad_index),
+            VerifyError::KeyChain(e) => e.index(),
             VerifyError::Audit(_) | VerifyError::Read(_) => None,
         }
+    }
+}
+
+/// The rotation an entry records, if it is a rotation entry whose bytes match its leaf hash
+/// (the Merkle audit decides whether the log vouches for it).
+fn rotation_in(bytes: &[u8], leaf: &Hash) -> Option<(u64, KeyRotation)> {
+    if leaf_hash(bytes) != *leaf {
+        return None;
+    }
+    let entry = IndexedEntry::from_bytes(bytes).ok()?;
+    match (entry.entry.event, entry.entry.key_rotation) {
+        (Event::KeyRotation, Some(rotation)) => Some((entry.index, rotation)),
+        _ => None,
     }
 }
 
 /// Streams entries through the audit.
 struct Checker<'v> {
     auditor: LogAuditor<'v>,
+    chain: &'v KeyChain,
+    /// `(size, key id)` of every head handed to the audit.
+    heads: Vec<(u64, [u8; 32])>,
+    /// Rotation entries met in the stream, to compare with the chain's.
+    rotations: Vec<(u64, KeyRotation)>,
 }
 
 impl<'v> Checker<'v> {
-    fn new(heads: Vec<SignedTreeHead>, verifier: &'v TreeHeadVerifier) -> Self {
+    fn new(heads: Vec<SignedTreeHead>, chain: &'v KeyChain) -> Self {
+        let sizes = heads
+            .iter()
+            .map(|h| (h.head.tree_size, h.key_id.0))
+            .collect();
         Checker {
-            auditor: LogAuditor::new(heads, verifier),
+            auditor: LogAuditor::new(heads, chain),
+            chain,
+            heads: sizes,
+            rotations: Vec::new(),
         }
     }
 
@@ -78,6 +113,9 @@ impl<'v> Checker<'v> {
         leaf: &Hash,
         filed_under: Option<Option<&str>>,
     ) -> Result<(), VerifyError> {
+        if let Some(rotation) = rotation_in(bytes, leaf) {
+            self.rotations.push(rotation);
+        }
         // The Merkle check first: a changed entry is reported as changed, not as unreadable.
         self.auditor.push(index, bytes, leaf)?;
         let entry =
@@ -101,26 +139,55 @@ impl<'v> Checker<'v> {
     /// Ends the audit. `later_heads` are heads read after the entries (a live log gains
     /// entries and their heads while it is read): entries beyond the heads read first are
     /// accepted when a later head of exactly their size signs the root they rebuild.
-    fn finish(
-        self,
-        later_heads: &[SignedTreeHead],
-        verifier: &TreeHeadVerifier,
-    ) -> Result<LogReport, VerifyError> {
+    fn finish(self, later_heads: &[SignedTreeHead]) -> Result<LogReport, VerifyError> {
+        let chain = self.chain;
+        let mut heads = self.heads;
+        let rotations = self.rotations;
         let mut report = self.auditor.finish()?;
         let covered = report.latest_head.as_ref().map_or(0, |h| h.head.tree_size);
         if report.entries > covered {
             let vouching = later_heads.iter().find(|h| {
                 h.head.tree_size == report.entries
                     && h.head.root_hash == report.root
-                    && verifier.verify(h).is_ok()
+                    && gateway_translog::HeadVerifier::verify_head(chain, h).is_ok()
             });
             match vouching {
-                Some(head) => report.latest_head = Some(head.clone()),
+                Some(head) => {
+                    heads.push((head.head.tree_size, head.key_id.0));
+                    report.latest_head = Some(head.clone());
+                }
                 None => return Err(VerifyError::Uncovered { index: covered }),
             }
         }
+        if let Some(index) = first_difference(chain.rotations(), &rotations) {
+            return Err(ChainError::Hidden { index }.into());
+        }
+        chain.check_rotations_signed(&heads)?;
         Ok(report)
     }
+}
+
+/// The first index where two lists of rotations differ.
+fn first_difference(a: &[(u64, KeyRotation)], b: &[(u64, KeyRotation)]) -> Option<u64> {
+    let n = a.len().max(b.len());
+    (0..n).find_map(|i| match (a.get(i), b.get(i)) {
+        (Some(x), Some(y)) if x == y => None,
+        (Some((index, _)), _) | (None, Some((index, _))) => Some(*index),
+        (None, None) => None,
+    })
+}
+
+/// The log's key chain from its rotation entries, found by their subject column.
+async fn key_chain(store: &dyn Store, anchor: &TreeHeadVerifier) -> Result<KeyChain, VerifyError> {
+    let rows = store
+        .log_entries_for_subject(KEY_ROTATION_SUBJECT)
+        .await
+        .map_err(|e| VerifyError::Read(e.to_string()))?;
+    let rotations = rows
+        .iter()
+        .filter_map(|row| rotation_in(&row.entry, &Hash(row.leaf_hash)))
+        .collect();
+    Ok(KeyChain::new(anchor, rotations)?)
 }
 
 /// Verifies the whole log in the database.
@@ -136,7 +203,8 @@ pub async fn verify_store(
         .iter()
         .map(signed_head)
         .collect();
-    let mut checker = Checker::new(heads, verifier);
+    let chain = key_chain(store, verifier).await?;
+    let mut checker = Checker::new(heads, &chain);
     let mut from = 0u64;
     loop {
         let rows = store
@@ -165,7 +233,7 @@ pub async fn verify_store(
         .iter()
         .map(signed_head)
         .collect();
-    checker.finish(&later, verifier)
+    checker.finish(&later)
 }
 
 /// One line of an exported log (JSON Lines).
@@ -251,9 +319,14 @@ pub fn verify_export(
             } => entries.push((index, entry, leaf_hash)),
         }
     }
-    let mut checker = Checker::new(heads, verifier);
+    let rotations = entries
+        .iter()
+        .filter_map(|(_, entry, leaf)| rotation_in(entry.as_bytes(), leaf))
+        .collect();
+    let chain = KeyChain::new(verifier, rotations)?;
+    let mut checker = Checker::new(heads, &chain);
     for (index, entry, leaf) in entries {
         checker.push(index, entry.as_bytes(), &leaf, None)?;
     }
-    checker.finish(&[], verifier)
+    checker.finish(&[])
 }

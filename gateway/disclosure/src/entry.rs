@@ -27,6 +27,9 @@ pub enum Event {
     PartnerStatusChange,
     /// A break-glass alert reviewed by the data protection officer.
     AlertReview,
+    /// The log's signing key replaced (`gateway keys rotate`): the entry names both keys and
+    /// is committed by a head signed with the old one; later heads are signed with the new.
+    KeyRotation,
 }
 
 /// The decision the entry records.
@@ -107,6 +110,23 @@ pub struct LogEntry {
     /// The cross-border transfer this entry records (the same id on both authorities' logs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_id: Option<String>,
+    /// The signing keys of a [`Event::KeyRotation`] entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_rotation: Option<KeyRotation>,
+}
+
+/// The subject column a key-rotation entry is filed under, so an audit finds every rotation
+/// with one indexed lookup before it reads the log. Never a pseudonym (those start `ps1:`).
+pub const KEY_ROTATION_SUBJECT: &str = "log:signing-key";
+
+/// The keys of a rotation: raw Ed25519 public keys, standard base64.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyRotation {
+    /// The key that signed the heads up to and including the one that commits to this entry.
+    pub previous_key: String,
+    /// The key that signs every later head.
+    pub next_key: String,
 }
 
 impl LogEntry {
@@ -135,6 +155,7 @@ impl LogEntry {
             response_sha256: None,
             note: None,
             transfer_id: None,
+            key_rotation: None,
         }
     }
 }

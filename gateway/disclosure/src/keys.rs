@@ -1,7 +1,10 @@
 //! The log's two secrets, as files: the Ed25519 key that signs tree heads and the HMAC key
-//! behind subject pseudonyms. Generated on first start when absent (mode 0600), never
+//! behind subject pseudonyms. Created only by `gateway keys init` for an empty log
+//! ([`crate::pinning::init`]), never at start: a key that is missing (a secrets volume that
+//! did not mount) must stop the gateway, not be silently replaced. Mode 0600, never
 //! committed; every node of a deployment points at the same files. The public key is
-//! written beside the private one for auditors (`gateway audit verify --public-key`).
+//! written beside the private one for auditors (`gateway audit verify --public-key`);
+//! `gateway keys rotate` keeps retired public keys beside it (`retired-*.pub.pem`).
 
 use std::fs;
 use std::io::Write;
@@ -27,6 +30,11 @@ pub enum KeyFileError {
     },
     #[error("{path} is not a usable Ed25519 PKCS#8 key")]
     BadSigningKey { path: PathBuf },
+    #[error(
+        "no log key at {path}: run `gateway keys init` for a new, empty log, or restore this \
+         deployment's key files"
+    )]
+    Missing { path: PathBuf },
     #[error("{path} is not 64 hex digits")]
     BadPseudonymKey { path: PathBuf },
     #[error("a pseudonym key must be at least 32 bytes")]
@@ -109,43 +117,15 @@ pub fn verify_document(document: &SignedDocument, public_key: &[u8]) -> bool {
 }
 
 impl LogKeys {
-    /// Loads the keys from `dir`, creating any that are missing.
-    pub fn load_or_create(dir: &Path) -> Result<Self, KeyFileError> {
-        fs::create_dir_all(dir).map_err(|source| io(dir, source))?;
+    /// Loads the keys from `dir`; a missing file is an error, never a new key. Writes nothing.
+    pub fn load(dir: &Path) -> Result<Self, KeyFileError> {
         let signing_path = dir.join(SIGNING_KEY_FILE);
-        if !signing_path.exists() {
-            let der = TreeHeadSigner::generate_pkcs8().map_err(|_| KeyFileError::Generate)?;
-            write_private(
-                &signing_path,
-                gateway_translog::sth::private_key_pem(&der).as_bytes(),
-            )?;
-        }
-        let pem = fs::read_to_string(&signing_path).map_err(|source| io(&signing_path, source))?;
+        let pem = read_existing(&signing_path)?;
         let signer =
             TreeHeadSigner::from_pkcs8_pem(&pem).map_err(|_| KeyFileError::BadSigningKey {
                 path: signing_path.clone(),
             })?;
-        let public_path = dir.join(PUBLIC_KEY_FILE);
-        let public = signer.public_key_pem();
-        if fs::read_to_string(&public_path).ok().as_deref() != Some(public.as_str()) {
-            fs::write(&public_path, public).map_err(|source| io(&public_path, source))?;
-        }
-
-        let pseudonym_path = dir.join(PSEUDONYM_KEY_FILE);
-        if !pseudonym_path.exists() {
-            let mut key = [0u8; KEY_LEN];
-            ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut key)
-                .map_err(|_| KeyFileError::Generate)?;
-            write_private(&pseudonym_path, hex::encode(key).as_bytes())?;
-        }
-        let text =
-            fs::read_to_string(&pseudonym_path).map_err(|source| io(&pseudonym_path, source))?;
-        let key = hex::decode(text.trim())
-            .ok()
-            .filter(|k| k.len() == KEY_LEN)
-            .ok_or_else(|| KeyFileError::BadPseudonymKey {
-                path: pseudonym_path.clone(),
-            })?;
+        let pseudonymiser = load_pseudonymiser(dir)?;
         let documents = gateway_translog::sth::private_key_der(&pem)
             .ok()
             .and_then(|der| DocumentSigner::from_pkcs8(&der, signer.key_id().to_hex()).ok())
@@ -155,19 +135,88 @@ impl LogKeys {
         Ok(LogKeys {
             signer,
             documents,
-            pseudonymiser: Pseudonymiser::new(&key)?,
+            pseudonymiser,
         })
+    }
+
+    /// Creates whichever of the two key files is missing in `dir` (never overwrites one).
+    /// Only [`crate::pinning::init`] calls this, after checking the log is empty.
+    pub(crate) fn create_missing(dir: &Path) -> Result<(), KeyFileError> {
+        fs::create_dir_all(dir).map_err(|source| io(dir, source))?;
+        let signing_path = dir.join(SIGNING_KEY_FILE);
+        if !signing_path.exists() {
+            write_new_signing_key(&signing_path)?;
+        }
+        let pseudonym_path = dir.join(PSEUDONYM_KEY_FILE);
+        if !pseudonym_path.exists() {
+            let mut key = [0u8; KEY_LEN];
+            ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut key)
+                .map_err(|_| KeyFileError::Generate)?;
+            write_private(&pseudonym_path, hex::encode(key).as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Writes the public key beside the private one when it is absent or another key's
+    /// (`keys init`, `keys rotate`), for auditors.
+    pub(crate) fn write_public_key(&self, dir: &Path) -> Result<(), KeyFileError> {
+        let public_path = dir.join(PUBLIC_KEY_FILE);
+        let public = self.signer.public_key_pem();
+        if fs::read_to_string(&public_path).ok().as_deref() != Some(public.as_str()) {
+            fs::write(&public_path, public).map_err(|source| io(&public_path, source))?;
+        }
+        Ok(())
     }
 }
 
-fn io(path: &Path, source: std::io::Error) -> KeyFileError {
+/// Loads only the pseudonym key from `dir` (a subject access report needs nothing else, and
+/// writes nothing).
+pub fn load_pseudonymiser(dir: &Path) -> Result<Pseudonymiser, KeyFileError> {
+    let path = dir.join(PSEUDONYM_KEY_FILE);
+    let text = read_existing(&path)?;
+    let key = hex::decode(text.trim())
+        .ok()
+        .filter(|k| k.len() == KEY_LEN)
+        .ok_or(KeyFileError::BadPseudonymKey { path })?;
+    Pseudonymiser::new(&key)
+}
+
+/// Writes a fresh Ed25519 private key to `path` (which must not exist) and returns its signer.
+pub(crate) fn write_new_signing_key(path: &Path) -> Result<TreeHeadSigner, KeyFileError> {
+    let der = TreeHeadSigner::generate_pkcs8().map_err(|_| KeyFileError::Generate)?;
+    write_private(
+        path,
+        gateway_translog::sth::private_key_pem(&der).as_bytes(),
+    )?;
+    TreeHeadSigner::from_pkcs8(&der).map_err(|_| KeyFileError::Generate)
+}
+
+/// Reads a signing key file that must already exist.
+pub(crate) fn read_signing_key(path: &Path) -> Result<TreeHeadSigner, KeyFileError> {
+    let pem = read_existing(path)?;
+    TreeHeadSigner::from_pkcs8_pem(&pem).map_err(|_| KeyFileError::BadSigningKey {
+        path: path.to_owned(),
+    })
+}
+
+fn read_existing(path: &Path) -> Result<String, KeyFileError> {
+    match fs::read_to_string(path) {
+        Ok(text) => Ok(text),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Err(KeyFileError::Missing {
+            path: path.to_owned(),
+        }),
+        Err(source) => Err(io(path, source)),
+    }
+}
+
+pub(crate) fn io(path: &Path, source: std::io::Error) -> KeyFileError {
     KeyFileError::Io {
         path: path.to_owned(),
         source,
     }
 }
 
-fn write_private(path: &Path, contents: &[u8]) -> Result<(), KeyFileError> {
+pub(crate) fn write_private(path: &Path, contents: &[u8]) -> Result<(), KeyFileError> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -186,13 +235,20 @@ mod tests {
     #[test]
     fn keys_are_created_once_and_reloaded_the_same() {
         let dir = tempfile::tempdir().unwrap();
-        let first = LogKeys::load_or_create(dir.path()).unwrap();
-        let second = LogKeys::load_or_create(dir.path()).unwrap();
+        assert!(matches!(
+            LogKeys::load(dir.path()),
+            Err(KeyFileError::Missing { .. })
+        ));
+        LogKeys::create_missing(dir.path()).unwrap();
+        let first = LogKeys::load(dir.path()).unwrap();
+        LogKeys::create_missing(dir.path()).unwrap();
+        let second = LogKeys::load(dir.path()).unwrap();
         assert_eq!(first.signer.key_id(), second.signer.key_id());
         assert_eq!(
             first.pseudonymiser.pseudonym("8860000000001"),
             second.pseudonymiser.pseudonym("8860000000001")
         );
+        first.write_public_key(dir.path()).unwrap();
         let public = fs::read_to_string(dir.path().join(PUBLIC_KEY_FILE)).unwrap();
         assert_eq!(public, first.signer.public_key_pem());
         #[cfg(unix)]
@@ -209,7 +265,8 @@ mod tests {
     #[test]
     fn documents_are_signed_with_the_log_key() {
         let dir = tempfile::tempdir().unwrap();
-        let keys = LogKeys::load_or_create(dir.path()).unwrap();
+        LogKeys::create_missing(dir.path()).unwrap();
+        let keys = LogKeys::load(dir.path()).unwrap();
         let signed = keys
             .documents
             .sign(&serde_json::json!({"consent": "c1"}))
@@ -226,8 +283,9 @@ mod tests {
     fn a_damaged_key_file_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join(PSEUDONYM_KEY_FILE), "not hex").unwrap();
+        LogKeys::create_missing(dir.path()).unwrap();
         assert!(matches!(
-            LogKeys::load_or_create(dir.path()),
+            LogKeys::load(dir.path()),
             Err(KeyFileError::BadPseudonymKey { .. })
         ));
     }

@@ -14,13 +14,21 @@
 //! - With several nodes on one PostgreSQL database, indexes are assigned under the store's
 //!   lock; before sealing, the writer reads the leaves other nodes added (catch-up), so every
 //!   head it signs covers the one shared sequence.
+//! - The writer never signs over a row it has not verified: catch-up rows are taken only up
+//!   to a stored head of exactly their size that verifies under the log's key and has the
+//!   root they rebuild ([`crate::trust`]). At open the whole stored tree is checked the same
+//!   way. Anything else stops the writer for good (every append answers
+//!   [`LogError::Untrusted`], 503 for the partner), naming the first index it cannot vouch
+//!   for; a restart refuses to start.
 //! - The in-memory tree only changes after a commit succeeds.
 //!
-//! Not guaranteed: that the stored entries were not altered behind the gateway's back; that
-//! is what `gateway audit verify` (and anyone holding a signed head) checks.
+//! Not guaranteed: that an entry's bytes were not edited without its leaf hash (the writer
+//! signs over leaf hashes, so it never vouches for such an edit; `gateway audit verify`
+//! names it), nor that the newest entries were not deleted together with their heads (only
+//! someone holding a newer head can tell).
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use gateway_store::{LogSealer, SealedBatch, Store, StoreError, StoredTreeHead};
@@ -32,8 +40,10 @@ use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::entry::{IndexedEntry, LogEntry};
+use crate::pinning::PinError;
 use crate::pseudonym::Pseudonymiser;
 use crate::receipt::Receipt;
+use crate::trust::{Untrusted, check_log, extend};
 
 /// Tuning for the writer.
 #[derive(Debug, Clone, Copy)]
@@ -75,14 +85,17 @@ pub enum LogError {
     Busy,
     #[error("the disclosure log did not commit within {0:?}")]
     DeadlineExceeded(Duration),
-    #[error("the stored log does not match its latest signed tree head (size {tree_size})")]
-    Inconsistent { tree_size: u64 },
     #[error("stored log data is unreadable: {0}")]
     Corrupt(String),
     #[error(transparent)]
     Proof(#[from] TreeError),
     #[error("the log has no signed tree head yet")]
     Empty,
+    /// The stored log holds something the writer cannot vouch for; it has stopped.
+    #[error("the disclosure log will not sign over the stored log: {0}")]
+    Untrusted(#[from] Untrusted),
+    #[error(transparent)]
+    Pin(#[from] PinError),
 }
 
 impl From<StoreError> for LogError {
@@ -135,12 +148,28 @@ pub struct DisclosureLog {
 struct Inner {
     commands: mpsc::Sender<Command>,
     tree: Arc<RwLock<TreeState>>,
+    halted: Halt,
     store: Arc<dyn Store>,
     verifier: TreeHeadVerifier,
     pseudonymiser: Pseudonymiser,
     progress: Progress,
     append_deadline: Duration,
     stall_bound: Duration,
+}
+
+/// Set once, when the writer finds a stored log it cannot vouch for; it then refuses every
+/// append until the process restarts (and a restart refuses to start).
+type Halt = Arc<OnceLock<Untrusted>>;
+
+/// Records why the writer stops (the first reason only) and says so once in the log.
+fn halt(halted: &Halt, why: Untrusted) -> Untrusted {
+    if halted.set(why.clone()).is_ok() {
+        tracing::error!(
+            first_bad_index = why.first_bad_index(),
+            "disclosure log writer stopped: {why}"
+        );
+    }
+    halted.get().cloned().unwrap_or(why)
 }
 
 /// Whether the writer keeps up: when it last committed, and since when requests have been
@@ -220,37 +249,34 @@ impl std::fmt::Debug for DisclosureLog {
 }
 
 impl DisclosureLog {
-    /// Loads the tree from the store, checks it against the latest signed head, and starts
-    /// the writer task.
+    /// Checks the keys are the log's (the pseudonym key against its pinned check value, the
+    /// signing key against the newest head), loads the tree from the store and checks it
+    /// against every head signed with this key ([`crate::trust::check_log`]), and starts the
+    /// writer task. Refuses with the first index it cannot vouch for.
     pub async fn open(
         store: Arc<dyn Store>,
         signer: TreeHeadSigner,
         pseudonymiser: Pseudonymiser,
         settings: LogSettings,
     ) -> Result<Self, LogError> {
+        crate::pinning::check_pseudonym_key(store.as_ref(), &pseudonymiser).await?;
         let mut state = TreeState::default();
         catch_up(store.as_ref(), &mut state).await?;
-        if let Some(head) = store.latest_tree_head().await? {
-            let root = state
-                .tree
-                .root_at(head.tree_size)
-                .map_err(|_| LogError::Inconsistent {
-                    tree_size: head.tree_size,
-                })?;
-            if root.0 != head.root_hash {
-                return Err(LogError::Inconsistent {
-                    tree_size: head.tree_size,
-                });
-            }
-        }
-        tracing::info!(entries = state.tree.len(), "disclosure log loaded");
+        let verifier = signer.verifier();
+        check_log(&state.tree, &store.tree_heads().await?, &verifier)?;
+        tracing::info!(
+            entries = state.tree.len(),
+            "disclosure log loaded and verified"
+        );
         let tree = Arc::new(RwLock::new(state));
         let (tx, rx) = mpsc::channel(settings.queue.max(1));
-        let verifier = signer.verifier();
+        let halted = Halt::default();
         let writer = Writer {
             store: store.clone(),
             signer,
+            verifier: verifier.clone(),
             tree: tree.clone(),
+            halted: halted.clone(),
             settings,
         };
         tokio::spawn(writer.run(rx));
@@ -258,6 +284,7 @@ impl DisclosureLog {
             inner: Arc::new(Inner {
                 commands: tx,
                 tree,
+                halted,
                 store,
                 verifier,
                 pseudonymiser,
@@ -304,6 +331,12 @@ impl DisclosureLog {
             .progress
             .stalled_for()
             .filter(|waited| *waited > self.inner.stall_bound)
+    }
+
+    /// Why the writer has stopped, if it found a stored log it cannot vouch for (readiness
+    /// fails then).
+    pub fn untrusted(&self) -> Option<Untrusted> {
+        self.inner.halted.get().cloned()
     }
 
     /// Time since this process last committed an entry (`None` before the first).
@@ -424,11 +457,12 @@ fn stored_head(sth: &SignedTreeHead) -> StoredTreeHead {
     }
 }
 
-fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     u64::try_from(OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
 }
 
-/// Reads leaves beyond the tree's size into it.
+/// Reads every stored leaf beyond the tree's size into it, unchecked (`open` checks the
+/// whole tree after).
 async fn catch_up(store: &dyn Store, state: &mut TreeState) -> Result<(), LogError> {
     const PAGE: u64 = 50_000;
     loop {
@@ -446,7 +480,10 @@ async fn catch_up(store: &dyn Store, state: &mut TreeState) -> Result<(), LogErr
 struct Writer {
     store: Arc<dyn Store>,
     signer: TreeHeadSigner,
+    /// The signer's public key: the one key whose heads vouch for other nodes' rows.
+    verifier: TreeHeadVerifier,
     tree: Arc<RwLock<TreeState>>,
+    halted: Halt,
     settings: LogSettings,
 }
 
@@ -497,6 +534,12 @@ impl Writer {
 
     async fn append(&self, batch: Vec<(LogEntry, oneshot::Sender<Result<Receipt, LogError>>)>) {
         let (entries, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+        if let Some(why) = self.halted.get() {
+            for reply in replies {
+                let _ = reply.send(Err(LogError::Untrusted(why.clone())));
+            }
+            return;
+        }
         let (frontier, known) = {
             let state = self
                 .tree
@@ -509,8 +552,23 @@ impl Writer {
             frontier,
             known,
             signer: &self.signer,
+            verifier: &self.verifier,
+            untrusted: Mutex::new(None),
         };
-        match self.store.append_log(&sealer).await {
+        let result = self.store.append_log(&sealer).await;
+        let refused = sealer
+            .untrusted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(why) = refused {
+            let why = halt(&self.halted, why);
+            for reply in replies {
+                let _ = reply.send(Err(LogError::Untrusted(why.clone())));
+            }
+            return;
+        }
+        match result {
             Ok((sealed, catch_up)) => {
                 let head = signed_head(&sealed.head);
                 let mut state = self.write();
@@ -545,12 +603,16 @@ impl Writer {
     }
 
     async fn sync(&self) -> Result<u64, LogError> {
-        let from = self
-            .tree
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .tree
-            .len();
+        if let Some(why) = self.halted.get() {
+            return Err(LogError::Untrusted(why.clone()));
+        }
+        let (from, frontier) = {
+            let state = self
+                .tree
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            (state.tree.len(), state.frontier.clone())
+        };
         let mut fresh = Vec::new();
         loop {
             let leaves = self
@@ -563,6 +625,14 @@ impl Writer {
                 break;
             }
         }
+        if fresh.is_empty() {
+            return Ok(from);
+        }
+        // Read after the rows: every batch commits its rows with its head, so the head of the
+        // size read is there; heads beyond it (a later commit) are ignored.
+        let heads = self.store.tree_heads_above(from).await?;
+        extend(&frontier, &fresh, &heads, &self.verifier)
+            .map_err(|why| LogError::Untrusted(halt(&self.halted, why)))?;
         let mut state = self.write();
         for leaf in fresh {
             state.push(Hash(leaf));
@@ -573,6 +643,9 @@ impl Writer {
     /// Signs a head at the current size when the newest stored one is older than the
     /// interval.
     async fn resign_if_stale(&self) -> Result<(), LogError> {
+        if self.halted.get().is_some() {
+            return Ok(());
+        }
         let latest = self.store.latest_tree_head().await?;
         let interval_ms =
             u64::try_from(self.settings.resign_interval.as_millis()).unwrap_or(u64::MAX);
@@ -605,6 +678,9 @@ struct BatchSealer<'a> {
     frontier: Frontier,
     known: u64,
     signer: &'a TreeHeadSigner,
+    verifier: &'a TreeHeadVerifier,
+    /// Set when the catch-up rows are not vouched for: the writer stops.
+    untrusted: Mutex<Option<Untrusted>>,
 }
 
 impl LogSealer for BatchSealer<'_> {
@@ -612,11 +688,23 @@ impl LogSealer for BatchSealer<'_> {
         self.known
     }
 
-    fn seal(&self, first_index: u64, catch_up: &[[u8; 32]]) -> Result<SealedBatch, String> {
-        let mut frontier = self.frontier.clone();
-        for leaf in catch_up {
-            frontier.append(Hash(*leaf));
-        }
+    fn seal(
+        &self,
+        first_index: u64,
+        catch_up: &[[u8; 32]],
+        heads: &[StoredTreeHead],
+    ) -> Result<SealedBatch, String> {
+        let mut frontier = match extend(&self.frontier, catch_up, heads, self.verifier) {
+            Ok(frontier) => frontier,
+            Err(why) => {
+                let message = why.to_string();
+                *self
+                    .untrusted
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(why);
+                return Err(message);
+            }
+        };
         if frontier.len() != first_index {
             return Err(format!(
                 "tree has {} leaves but the next index is {first_index}",

@@ -33,6 +33,14 @@ impl Pseudonymiser {
         })
     }
 
+    /// A value that identifies the key without revealing it: HMAC-SHA256 of a fixed label
+    /// (no CCIS id has that form), in hex. Stored with the log by `gateway keys init` so a
+    /// gateway started with another key is refused.
+    pub fn check_value(&self) -> String {
+        let tag = hmac::sign(&self.key, b"gateway subject-pseudonym key check v1");
+        hex::encode(tag.as_ref())
+    }
+
     /// The pseudonym of a CCIS YoungPersonsID: `ps1:` and 64 hex digits.
     pub fn pseudonym(&self, ccis_id: &str) -> String {
         let tag = hmac::sign(&self.key, format!("ccis-young-person:{ccis_id}").as_bytes());
@@ -56,5 +64,10 @@ mod tests {
         assert!(p.starts_with("ps1:") && p.len() == 68);
         assert!(!p.contains("8860000000001"));
         assert!(Pseudonymiser::new(&[0u8; 16]).is_err());
+        assert_eq!(
+            a.check_value(),
+            Pseudonymiser::new(&[1u8; 32]).unwrap().check_value()
+        );
+        assert_ne!(a.check_value(), b.check_value());
     }
 }

@@ -52,9 +52,16 @@ pub trait LogSealer: Send + Sync {
     fn known_size(&self) -> u64;
 
     /// Builds the rows for indexes `first_index..` and signs the tree head covering them.
-    /// `catch_up` holds the leaf hashes of entries `known_size()..first_index`, in order.
+    /// `catch_up` holds the leaf hashes of entries `known_size()..first_index`, in order;
+    /// `heads` every stored head with a size in `known_size() + 1..=first_index` (by size,
+    /// then timestamp), so the sealer can refuse rows no valid head commits to.
     /// Must not change the caller's tree: the transaction may still fail to commit.
-    fn seal(&self, first_index: u64, catch_up: &[[u8; 32]]) -> Result<SealedBatch, String>;
+    fn seal(
+        &self,
+        first_index: u64,
+        catch_up: &[[u8; 32]],
+        heads: &[StoredTreeHead],
+    ) -> Result<SealedBatch, String>;
 }
 
 /// The disclosure log's tables.
@@ -87,4 +94,13 @@ pub trait LogStore: Send + Sync {
 
     /// Every stored head, by tree size then timestamp.
     async fn tree_heads(&self) -> Result<Vec<StoredTreeHead>, StoreError>;
+
+    /// The stored heads larger than `size`, by tree size then timestamp.
+    async fn tree_heads_above(&self, size: u64) -> Result<Vec<StoredTreeHead>, StoreError>;
+
+    /// A value pinning the log's keys (`log_key_pins`), if written.
+    async fn log_key_pin(&self, name: &str) -> Result<Option<String>, StoreError>;
+
+    /// Writes a pin once; [`StoreError::Conflict`] if one of that name exists.
+    async fn add_log_key_pin(&self, name: &str, value: &str) -> Result<(), StoreError>;
 }

@@ -60,11 +60,12 @@
 //!   leaves a shorter, valid-looking log. Only someone holding a newer head
 //!   (an auditor's copy, a witness, a disclosure receipt) can tell; pass
 //!   those heads in too.
-//! - Heads are checked against one verifier (one key). After a key rotation,
-//!   audit each key's heads with its own verifier, or re-sign.
+//! - Which key may sign which head is the [`HeadVerifier`]'s business: one
+//!   key, or a chain of keys across rotations (`gateway-disclosure` builds it
+//!   from the log's own rotation entries).
 
 use crate::hash::{Hash, leaf_hash};
-use crate::sth::{SignedTreeHead, SthError, TreeHeadVerifier};
+use crate::sth::{HeadVerifier, SignedTreeHead, SthError};
 use crate::tree::Frontier;
 
 /// What was wrong with the log, and where.
@@ -169,7 +170,7 @@ impl LogReport {
 pub fn verify_log<I, B>(
     entries: I,
     heads: &[SignedTreeHead],
-    verifier: &TreeHeadVerifier,
+    verifier: &dyn HeadVerifier,
 ) -> Result<LogReport, AuditError>
 where
     I: IntoIterator<Item = (u64, B, Hash)>,
@@ -188,7 +189,7 @@ where
 /// After the first error every later call returns that error again.
 #[derive(Debug)]
 pub struct LogAuditor<'v> {
-    verifier: &'v TreeHeadVerifier,
+    verifier: &'v dyn HeadVerifier,
     /// Sorted by tree size (stable: equal sizes keep their given order).
     heads: Vec<SignedTreeHead>,
     next_head: usize,
@@ -205,7 +206,7 @@ impl<'v> LogAuditor<'v> {
     /// Starts an audit against these heads and this key.
     pub fn new<H: IntoIterator<Item = SignedTreeHead>>(
         heads: H,
-        verifier: &'v TreeHeadVerifier,
+        verifier: &'v dyn HeadVerifier,
     ) -> Self {
         let mut heads: Vec<SignedTreeHead> = heads.into_iter().collect();
         heads.sort_by_key(|h| h.head.tree_size);
@@ -251,7 +252,7 @@ impl<'v> LogAuditor<'v> {
         // nothing), then it is a truncation, unless an earlier mismatch
         // already explains the log.
         if let Some(sth) = self.heads.get(self.next_head) {
-            if let Err(source) = self.verifier.verify(sth) {
+            if let Err(source) = self.verifier.verify_head(sth) {
                 return Err(self.earlier_or(AuditError::BadHeadSignature {
                     tree_size: sth.head.tree_size,
                     source,
@@ -325,7 +326,7 @@ impl<'v> LogAuditor<'v> {
                 break;
             }
             self.next_head += 1;
-            if let Err(source) = self.verifier.verify(sth) {
+            if let Err(source) = self.verifier.verify_head(sth) {
                 return Err(self.earlier_or(AuditError::BadHeadSignature {
                     tree_size: sth.head.tree_size,
                     source,

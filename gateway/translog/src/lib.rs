@@ -34,6 +34,6 @@ pub mod verify;
 
 pub use audit::{AuditError, LogAuditor, LogReport, verify_log};
 pub use hash::{Hash, empty_root, leaf_hash, node_hash};
-pub use sth::{SignedTreeHead, SthError, TreeHead, TreeHeadSigner, TreeHeadVerifier};
+pub use sth::{HeadVerifier, SignedTreeHead, SthError, TreeHead, TreeHeadSigner, TreeHeadVerifier};
 pub use tree::{Frontier, MerkleTree, TreeError};
 pub use verify::{ProofError, root_from_leaves, verify_consistency, verify_inclusion};

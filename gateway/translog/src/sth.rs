@@ -160,6 +160,28 @@ pub enum SthError {
     /// The signature is not a valid signature of the head under the key.
     #[error("the signature does not verify")]
     BadSignature,
+    /// The key is one of the log's keys, but not for a tree of this size (a key signs
+    /// only the sizes between the rotations that announce and retire it).
+    #[error("key {key_id} does not sign trees of size {tree_size}")]
+    OutsideKeyPeriod {
+        /// The key id in the head.
+        key_id: Hash,
+        /// The size the head claims.
+        tree_size: u64,
+    },
+}
+
+/// What checks a signed tree head: one key ([`TreeHeadVerifier`]), or a log's chain of
+/// keys across rotations (each valid for its own range of tree sizes).
+pub trait HeadVerifier: std::fmt::Debug + Send + Sync {
+    /// Checks the head's signature under the key that may sign a tree of its size.
+    fn verify_head(&self, sth: &SignedTreeHead) -> Result<(), SthError>;
+}
+
+impl HeadVerifier for TreeHeadVerifier {
+    fn verify_head(&self, sth: &SignedTreeHead) -> Result<(), SthError> {
+        self.verify(sth)
+    }
 }
 
 /// Signs tree heads with the log's Ed25519 key.

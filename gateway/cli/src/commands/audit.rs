@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use gateway_disclosure::audit::{export, verify_export, verify_store};
 use gateway_disclosure::keys::PUBLIC_KEY_FILE;
-use gateway_disclosure::{IndexedEntry, LogKeys, log::signed_head};
+use gateway_disclosure::{IndexedEntry, log::signed_head};
 use gateway_domain::CcisId;
 use gateway_store::Store;
 use gateway_translog::{Hash, MerkleTree, TreeHeadVerifier};
@@ -169,8 +169,11 @@ async fn subject_report(
     out: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     let id = CcisId::parse(id).map_err(|_| anyhow::anyhow!("not a CCIS YoungPersonsID"))?;
-    let keys = LogKeys::load_or_create(keys_dir)?;
-    let pseudonym = keys.pseudonymiser.pseudonym(id.as_str());
+    // Reads the pseudonym key and checks it is the log's; creates and writes nothing (a
+    // wrong key would report someone else's entries, or none).
+    let pseudonymiser = gateway_disclosure::keys::load_pseudonymiser(keys_dir)?;
+    gateway_disclosure::pinning::check_pseudonym_key(store.as_ref(), &pseudonymiser).await?;
+    let pseudonym = pseudonymiser.pseudonym(id.as_str());
     let rows = store.log_entries_for_subject(&pseudonym).await?;
     let entries = rows
         .iter()

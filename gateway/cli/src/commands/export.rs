@@ -284,7 +284,7 @@ pub async fn nccis(
     if !args.gateway_layout {
         // Logged before the file is in place: a return that is not in the log must not
         // exist where it would be sent from.
-        let keys = gateway_disclosure::LogKeys::load_or_create(&config.keys_dir)?;
+        let keys = gateway_disclosure::LogKeys::load(&config.keys_dir)?;
         let log = gateway_disclosure::DisclosureLog::open(
             store.clone(),
             keys.signer,

@@ -7,6 +7,7 @@ mod certs;
 mod demo;
 mod export;
 mod import;
+pub(crate) mod keys;
 pub(crate) mod partners;
 mod serve;
 mod token;
@@ -37,6 +38,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Token(cmd) => token::run(&config, cmd),
         Command::Policy(PolicyCommand::Test { dir }) => policy_test(&dir),
         Command::Audit(cmd) => audit::run(&config, cmd).await,
+        Command::Keys(cmd) => keys::run(&config, cmd).await,
         Command::Import(ImportCommand::Nccis(args)) => {
             import::nccis(open_store(&config).await?, args).await
         }

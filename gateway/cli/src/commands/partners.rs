@@ -109,7 +109,7 @@ async fn set_status(
         store.partner(&id).await?.is_some(),
         "no partner with id {id}"
     );
-    let keys = gateway_disclosure::LogKeys::load_or_create(keys_dir)?;
+    let keys = gateway_disclosure::LogKeys::load(keys_dir)?;
     let log = gateway_disclosure::DisclosureLog::open(
         store.clone(),
         keys.signer,

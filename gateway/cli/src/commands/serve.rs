@@ -23,6 +23,11 @@ pub async fn run(mut config: GatewayConfig, args: ServeArgs) -> anyhow::Result<(
         None => None,
     };
     let store = open_store(&config).await?;
+    if dev_pki.is_some() {
+        // Development mode only: the explicit `keys init` step, which creates keys only for
+        // an empty log (on any other log it refuses exactly as the start would).
+        super::keys::init(store.as_ref(), &config.keys_dir).await?;
+    }
     if let Some(pki) = &dev_pki
         && store.partners().await?.is_empty()
     {

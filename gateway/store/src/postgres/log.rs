@@ -50,7 +50,29 @@ impl PostgresStore {
             Vec::new()
         };
 
-        let batch = sealer.seal(next, &catch_up).map_err(StoreError::Sealer)?;
+        // The heads other nodes committed with those rows: the sealer trusts the rows only
+        // if a valid head of exactly their size commits to them.
+        let heads = if known < next {
+            let rows: Vec<TreeHeadRecord> = sqlx::query_as(concat!(
+                "SELECT ",
+                head_columns!(),
+                " FROM tree_heads WHERE tree_size > $1 AND tree_size <= $2 \
+                 ORDER BY tree_size, timestamp_ms"
+            ))
+            .bind(to_i64(known, "log index")?)
+            .bind(to_i64(next, "log index")?)
+            .fetch_all(&mut **tx)
+            .await?;
+            rows.into_iter()
+                .map(StoredTreeHead::try_from)
+                .collect::<Result<Vec<_>, _>>()?
+        } else {
+            Vec::new()
+        };
+
+        let batch = sealer
+            .seal(next, &catch_up, &heads)
+            .map_err(StoreError::Sealer)?;
         let (rows, head) = check_batch(next, &batch)?;
         if !rows.is_empty() {
             // One statement for the whole batch.
@@ -185,5 +207,37 @@ impl LogStore for PostgresStore {
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter().map(StoredTreeHead::try_from).collect()
+    }
+    async fn tree_heads_above(&self, size: u64) -> Result<Vec<StoredTreeHead>, StoreError> {
+        let Some(above) = from_bound(size) else {
+            return Ok(Vec::new());
+        };
+        let rows: Vec<TreeHeadRecord> = sqlx::query_as(concat!(
+            "SELECT ",
+            head_columns!(),
+            " FROM tree_heads WHERE tree_size > $1 ORDER BY tree_size, timestamp_ms"
+        ))
+        .bind(above)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(StoredTreeHead::try_from).collect()
+    }
+
+    async fn log_key_pin(&self, name: &str) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM log_key_pins WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn add_log_key_pin(&self, name: &str, value: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO log_key_pins (name, value) VALUES ($1, $2)")
+            .bind(name)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }

@@ -107,6 +107,7 @@ pub async fn start_medway(dir: &Path, policy_dir: &Path) -> anyhow::Result<Medwa
         &keys_dir,
         MEDWAY_LA,
     );
+    crate::commands::keys::init(store.as_ref(), &keys_dir).await?;
     let server = start(settings, store.clone()).await?;
     let peer = PeerSettings {
         partner: PartnerId::parse("medway-la")?,

@@ -80,6 +80,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         DEMO_LA,
     );
     settings.transfers.peers = vec![medway.peer.clone()];
+    // The demo's database is new: `keys init` makes (or pins) the keys for its empty log.
+    crate::commands::keys::init(store.as_ref(), &keys_dir).await?;
     let server = start(settings, store.clone()).await?;
     println!(
         "  gateway    listening on {} (mutual TLS)",
