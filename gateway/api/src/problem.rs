@@ -6,7 +6,9 @@
 //! identifiers from the request.
 
 use axum::Json;
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -59,13 +61,55 @@ impl Problem {
         )
     }
 
-    pub fn unavailable(detail: &str) -> Self {
+    /// The problem for an error response that was not already one (axum's own rejections:
+    /// bad path or query parameters, an unknown method, a body over the limit). The code
+    /// says what kind of error it was; nothing of the request is repeated.
+    pub fn for_status(status: StatusCode) -> Self {
+        let (code, title) = match status {
+            StatusCode::BAD_REQUEST => (
+                "invalid-request",
+                "The request's path or query is not valid for this operation",
+            ),
+            StatusCode::NOT_FOUND => return Problem::not_found(),
+            StatusCode::METHOD_NOT_ALLOWED => (
+                "method-not-allowed",
+                "This resource does not answer this method",
+            ),
+            StatusCode::REQUEST_TIMEOUT => ("request-timeout", "The request took too long"),
+            // The same codes as `JsonBody`'s, whichever layer finds the problem.
+            StatusCode::PAYLOAD_TOO_LARGE => ("body-too-large", "The request body is too large"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+                "unsupported-media-type",
+                "The request body must be application/json",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY => (
+                "invalid-body",
+                "The request body is not valid for this operation",
+            ),
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => {
+                ("headers-too-large", "The request headers are too large")
+            }
+            StatusCode::SERVICE_UNAVAILABLE => return Problem::unavailable_now(),
+            StatusCode::GATEWAY_TIMEOUT => ("timeout", "The gateway could not answer in time"),
+            s if s.is_server_error() => return Problem::internal(),
+            s => (
+                "request-refused",
+                s.canonical_reason().unwrap_or("The request was refused"),
+            ),
+        };
+        Problem::new(status, code, title)
+    }
+
+    fn unavailable_now() -> Self {
         Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",
             "The gateway cannot serve requests right now",
         )
-        .with_detail(detail)
+    }
+
+    pub fn unavailable(detail: &str) -> Self {
+        Problem::unavailable_now().with_detail(detail)
     }
 }
 
@@ -95,6 +139,32 @@ impl IntoResponse for Problem {
         }
         response
     }
+}
+
+/// Middleware: every error response is problem+json. Handlers already answer problems;
+/// this catches what answers before or around them (axum's `Path` and `Query` rejections,
+/// `405` for a method a route does not have, `413` from the body limit) and replaces the
+/// response with [`Problem::for_status`]. The replaced body is dropped unread: axum's
+/// rejection texts quote the value sent, which may be an identifier. `Allow` is kept.
+pub async fn every_error_is_a_problem(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_error = status.is_client_error() || status.is_server_error();
+    if !is_error || is_problem(&response) {
+        return response;
+    }
+    let mut problem = Problem::for_status(status).into_response();
+    if let Some(allow) = response.headers().get(header::ALLOW) {
+        problem.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    problem
+}
+
+fn is_problem(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"application/problem+json"))
 }
 
 /// A 500 for a failure the caller cannot act on: the cause goes to the log (it names the

@@ -13,7 +13,7 @@ use gateway_auth::TokenPolicy;
 use gateway_disclosure::{DisclosureLog, KeyFileError, LogError, LogKeys, LogSettings};
 use gateway_edge::{ClientPeer, ReloadableTls, TlsError, TlsListener, TlsSettings};
 use gateway_matching::{IndexEntry, SubjectIndex};
-use gateway_policy::{PolicyEngine, PolicyError};
+use gateway_policy::{PolicyEngine, PolicyError, PolicySource};
 use gateway_store::{Store, StoreError};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -28,8 +28,9 @@ pub struct ServerSettings {
     pub tokens: TokenPolicy,
     /// How often the TLS files are checked for changes (SIGHUP also reloads at once).
     pub reload_poll: Duration,
-    /// The Cedar policy directory (schema, policies, categories).
-    pub policy_dir: PathBuf,
+    /// The Cedar policy directory (schema, policies, categories); `None`: the policy set
+    /// built into the binary.
+    pub policy_dir: Option<PathBuf>,
     /// Where the log's signing key and the subject-pseudonym key live (created if absent;
     /// every node of a deployment shares them).
     pub keys_dir: PathBuf,
@@ -45,7 +46,8 @@ pub struct ServerSettings {
 pub enum StartError {
     #[error(transparent)]
     Tls(#[from] TlsError),
-    #[error("policy set refused: {0}")]
+    /// The message names the directory (or the built-in set) and says what is wrong.
+    #[error(transparent)]
     Policy(#[from] PolicyError),
     #[error("log keys: {0}")]
     Keys(#[from] KeyFileError),
@@ -84,7 +86,9 @@ pub async fn start(
     store: Arc<dyn Store>,
 ) -> Result<RunningServer, StartError> {
     // Strict validation: an invalid policy set stops the gateway here, before it listens.
-    let policy = Arc::new(PolicyEngine::load(&settings.policy_dir)?);
+    let policy = Arc::new(PolicyEngine::from_source(&PolicySource::configured(
+        settings.policy_dir.as_deref(),
+    ))?);
     tracing::info!(
         policy_set = policy.policy_set_hash(),
         "policy set loaded and validated"
