@@ -10,7 +10,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let manifest =
+        PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let policies = manifest.join("../../policies");
     println!("cargo::rerun-if-changed={}", policies.display());
     let policies = policies
@@ -19,13 +20,33 @@ fn main() {
 
     let mut out = String::new();
     out.push_str("/// The shipped `schema.cedarschema`.\n");
-    writeln!(out, "pub(crate) const SCHEMA: &str = {};", include(&policies.join("schema.cedarschema"))).expect("writing to a String");
+    writeln!(
+        out,
+        "pub(crate) const SCHEMA: &str = {};",
+        include(&policies.join("schema.cedarschema"))
+    )
+    .expect("writing to a String");
     out.push_str("/// The shipped `categories.json`.\n");
-    writeln!(out, "pub(crate) const CATEGORIES: &str = {};", include(&policies.join("categories.json"))).expect("writing to a String");
+    writeln!(
+        out,
+        "pub(crate) const CATEGORIES: &str = {};",
+        include(&policies.join("categories.json"))
+    )
+    .expect("writing to a String");
     out.push_str("/// The shipped `*.cedar` files: (file name, contents), sorted by name.\n");
-    writeln!(out, "pub(crate) const POLICIES: &[(&str, &str)] = &[{}];", entries(&policies, "cedar")).expect("writing to a String");
+    writeln!(
+        out,
+        "pub(crate) const POLICIES: &[(&str, &str)] = &[{}];",
+        entries(&policies, "cedar")
+    )
+    .expect("writing to a String");
     out.push_str("/// The shipped cases, `tests/*.json`: (file name, contents), sorted by name.\n");
-    writeln!(out, "pub(crate) const CASES: &[(&str, &str)] = &[{}];", entries(&policies.join("tests"), "json")).expect("writing to a String");
+    writeln!(
+        out,
+        "pub(crate) const CASES: &[(&str, &str)] = &[{}];",
+        entries(&policies.join("tests"), "json")
+    )
+    .expect("writing to a String");
 
     let target = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR")).join("embedded.rs");
     std::fs::write(&target, out).unwrap_or_else(|e| panic!("{}: {e}", target.display()));
@@ -33,7 +54,11 @@ fn main() {
 
 /// `include_str!("<absolute path>")`.
 fn include(path: &Path) -> String {
-    assert!(path.is_file(), "the shipped policy set lacks {}", path.display());
+    assert!(
+        path.is_file(),
+        "the shipped policy set lacks {}",
+        path.display()
+    );
     format!("include_str!({:?})", path.display().to_string())
 }
 
@@ -41,7 +66,11 @@ fn include(path: &Path) -> String {
 fn entries(dir: &Path, extension: &str) -> String {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| entry.unwrap_or_else(|e| panic!("{}: {e}", dir.display())).path())
+        .map(|entry| {
+            entry
+                .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+                .path()
+        })
         .filter(|path| path.is_file() && path.extension().is_some_and(|e| e == extension))
         .collect();
     files.sort();

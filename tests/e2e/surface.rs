@@ -1,8 +1,9 @@
 //! The API's surface, as a partner's developer (or an attacker) meets it: for real requests
 //! to every operation of the router's route table, the status answered is one the OpenAPI
 //! document lists for that operation; every error is problem+json, axum's own rejections
-//! included (bad path and query parameters, an unknown method, an unknown route, a body over
-//! the limit), and no error repeats the value sent.
+//! included (bad path and query parameters, an unknown method, an unknown route), and no
+//! error repeats the value sent. (The body limit's 413 is tested in `gateway-api`'s
+//! `problem.rs`: over a real connection the server's early answer races the client's write.)
 
 use gateway_client::Response;
 use gateway_domain::YoungPerson;
@@ -57,20 +58,25 @@ fn assert_problem_without_probe(response: &Response, what: &str) {
     );
     let body = response.json();
     assert_eq!(body["status"], response.status.as_u16(), "{what}: {body}");
-    assert!(body["code"].as_str().is_some_and(|c| !c.is_empty()), "{what}: {body}");
     assert!(
-        body["instance"].as_str().is_some_and(|i| i.starts_with("urn:uuid:")),
+        body["code"].as_str().is_some_and(|c| !c.is_empty()),
+        "{what}: {body}"
+    );
+    assert!(
+        body["instance"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("urn:uuid:")),
         "{what}: {body}"
     );
     let text = String::from_utf8_lossy(&response.body);
-    assert!(!text.contains("Quillfeather"), "{what} echoes the value sent: {text}");
+    assert!(
+        !text.contains("Quillfeather"),
+        "{what} echoes the value sent: {text}"
+    );
 }
 
 /// Who makes the real request to an operation, and with what body.
-fn caller_for<'a>(
-    partners: &'a Partners,
-    template: &str,
-) -> (&'a TestPartner, Officer<'static>) {
+fn caller_for<'a>(partners: &'a Partners, template: &str) -> (&'a TestPartner, Officer<'static>) {
     match template {
         "/v1/exchanges/eet-status" => (&partners.yot, YOT_OFFICER),
         "/v1/exchanges/benefit-registration" => (&partners.jcp, WORK_COACH),
@@ -101,7 +107,9 @@ fn body_for(template: &str, person: &YoungPerson) -> Option<Value> {
             "competent": true,
             "assessed_on": format!("{:04}-{:02}-{:02}", today.year(), u8::from(today.month()), today.day()),
         })),
-        "/v1/alerts/{id}/review" => Some(json!({ "note": "Reviewed with the social work manager" })),
+        "/v1/alerts/{id}/review" => {
+            Some(json!({ "note": "Reviewed with the social work manager" }))
+        }
         "/v1/transfers/outbound" => Some(json!({ "subject": subject, "to": "medway-la" })),
         "/v1/transfers" => Some(json!({ "transfer_id": uuid::Uuid::new_v4() })),
         _ => None,
@@ -138,9 +146,16 @@ async fn every_answer_is_documented_and_every_error_is_a_problem_without_echo(ba
     let partners = app.scenario_partners().await;
     let people = app.load_cohort(0x5eed, 40).await;
     let person = &people[0];
-    let doc = send(&app, &partners.yot, Method::GET, "/openapi.json", None, None)
-        .await
-        .json();
+    let doc = send(
+        &app,
+        &partners.yot,
+        Method::GET,
+        "/openapi.json",
+        None,
+        None,
+    )
+    .await
+    .json();
 
     let routes = gateway_api::route_table();
     assert!(routes.len() >= 22);
@@ -152,11 +167,23 @@ async fn every_answer_is_documented_and_every_error_is_a_problem_without_echo(ba
         // No token.
         let response = send(&app, partner, method.clone(), &path, None, body.clone()).await;
         let status = check(&doc, &method, template, "no token", &response);
-        assert_eq!(status, if authenticated { 401 } else { 200 }, "{method} {template}");
+        assert_eq!(
+            status,
+            if authenticated { 401 } else { 200 },
+            "{method} {template}"
+        );
 
         // The real request, by the officer who would make it.
         let token = partner.token_as(officer);
-        let response = send(&app, partner, method.clone(), &path, Some(&token), body.clone()).await;
+        let response = send(
+            &app,
+            partner,
+            method.clone(),
+            &path,
+            Some(&token),
+            body.clone(),
+        )
+        .await;
         check(&doc, &method, template, "real request", &response);
 
         if body.is_some() {
@@ -166,45 +193,94 @@ async fn every_answer_is_documented_and_every_error_is_a_problem_without_echo(ba
             assert_eq!(check(&doc, &method, template, "no body", &response), 415);
             let token = partner.token_as(officer);
             let broken = bytes::Bytes::from(format!("{{\"note\": \"{PROBE}\""));
-            let response =
-                send(&app, partner, method.clone(), &path, Some(&token), Some(broken)).await;
-            assert_eq!(check(&doc, &method, template, "broken JSON", &response), 422);
-            // Over the body limit (1 MiB): the limit layer's own answer.
-            let token = partner.token_as(officer);
-            let huge = bytes::Bytes::from(format!("\"{}\"", PROBE.repeat(100_000)));
-            let response =
-                send(&app, partner, method.clone(), &path, Some(&token), Some(huge)).await;
-            assert_eq!(check(&doc, &method, template, "huge body", &response), 413);
+            let response = send(
+                &app,
+                partner,
+                method.clone(),
+                &path,
+                Some(&token),
+                Some(broken),
+            )
+            .await;
+            assert_eq!(
+                check(&doc, &method, template, "broken JSON", &response),
+                422
+            );
         }
 
         if template.contains('{') {
             // Each parameter replaced by a segment axum cannot decode.
-            let bad = template.replace("{id}", BAD_SEGMENT).replace("{index}", BAD_SEGMENT);
+            let bad = template
+                .replace("{id}", BAD_SEGMENT)
+                .replace("{index}", BAD_SEGMENT);
             let token = partner.token_as(officer);
-            let response = send(&app, partner, method.clone(), &bad, Some(&token), body.clone()).await;
+            let response = send(
+                &app,
+                partner,
+                method.clone(),
+                &bad,
+                Some(&token),
+                body.clone(),
+            )
+            .await;
             let status = check(&doc, &method, template, "undecodable parameter", &response);
             assert_eq!(status, 400, "{method} {template}");
             // And a well-formed value of the wrong kind.
             let wrong = template.replace("{id}", PROBE).replace("{index}", PROBE);
             let token = partner.token_as(officer);
-            let response = send(&app, partner, method.clone(), &wrong, Some(&token), body.clone()).await;
-            let status = check(&doc, &method, template, "parameter of the wrong kind", &response);
-            assert!([400, 404, 422].contains(&status), "{method} {template}: {status}");
+            let response = send(
+                &app,
+                partner,
+                method.clone(),
+                &wrong,
+                Some(&token),
+                body.clone(),
+            )
+            .await;
+            let status = check(
+                &doc,
+                &method,
+                template,
+                "parameter of the wrong kind",
+                &response,
+            );
+            assert!(
+                [400, 404, 422].contains(&status),
+                "{method} {template}: {status}"
+            );
         }
 
         if method == Method::GET && template.starts_with("/v1/") {
             // An unknown query parameter, and a known one with a value of the wrong kind.
-            for query in [format!("bogus={PROBE}"), format!("status={PROBE}&tree_size={PROBE}&from={PROBE}")] {
+            for query in [
+                format!("bogus={PROBE}"),
+                format!("status={PROBE}&tree_size={PROBE}&from={PROBE}"),
+            ] {
                 let token = partner.token_as(officer);
-                let response =
-                    send(&app, partner, method.clone(), &format!("{path}?{query}"), Some(&token), None).await;
+                let response = send(
+                    &app,
+                    partner,
+                    method.clone(),
+                    &format!("{path}?{query}"),
+                    Some(&token),
+                    None,
+                )
+                .await;
                 check(&doc, &method, template, "bad query", &response);
             }
         }
 
         // A method the route does not have: 405 with Allow, as a problem.
         let token = partner.token_as(officer);
-        let response = send(&app, partner, Method::DELETE, &format!("{path}?q={PROBE}"), Some(&token), None).await;
+        let response = send(
+            &app,
+            partner,
+            Method::DELETE,
+            &format!("{path}?q={PROBE}"),
+            Some(&token),
+            None,
+        )
+        .await;
         assert_eq!(response.status.as_u16(), 405, "DELETE {template}");
         assert_problem_without_probe(&response, &format!("DELETE {template}"));
         let allow = response
@@ -233,7 +309,15 @@ async fn every_answer_is_documented_and_every_error_is_a_problem_without_echo(ba
     // An unknown route, with and without a token.
     for token in [None, Some(partners.yot.token_as(YOT_OFFICER))] {
         let path = format!("/v1/subjects/{PROBE}/nothing-here?x={PROBE}");
-        let response = send(&app, &partners.yot, Method::GET, &path, token.as_deref(), None).await;
+        let response = send(
+            &app,
+            &partners.yot,
+            Method::GET,
+            &path,
+            token.as_deref(),
+            None,
+        )
+        .await;
         assert_eq!(response.status.as_u16(), 404, "{path}");
         assert_problem_without_probe(&response, &path);
     }

@@ -44,18 +44,38 @@ struct SharedResponses;
 
 impl SharedResponses {
     const AUTHENTICATED: [(&'static str, &'static str); 4] = [
-        ("400", "invalid-request: a malformed request (e.g. its Authorization header)"),
-        ("401", "token refused: missing, invalid, expired, not bound to this certificate, or replayed"),
-        ("403", "partner-not-authorised: the certificate is not an active partner's"),
-        ("503", "unavailable: the partner registry or the token replay store cannot be reached; retry after Retry-After"),
+        (
+            "400",
+            "invalid-request: a malformed request (e.g. its Authorization header)",
+        ),
+        (
+            "401",
+            "token refused: missing, invalid, expired, not bound to this certificate, or replayed",
+        ),
+        (
+            "403",
+            "partner-not-authorised: the certificate is not an active partner's",
+        ),
+        (
+            "503",
+            "unavailable: the partner registry or the token replay store cannot be reached; retry after Retry-After",
+        ),
     ];
     const WITH_BODY: [(&'static str, &'static str); 3] = [
         ("413", "body-too-large"),
-        ("415", "unsupported-media-type: the body must be application/json"),
-        ("422", "invalid-body: not valid JSON for this operation (unknown fields refused; values never echoed)"),
+        (
+            "415",
+            "unsupported-media-type: the body must be application/json",
+        ),
+        (
+            "422",
+            "invalid-body: not valid JSON for this operation (unknown fields refused; values never echoed)",
+        ),
     ];
-    const WITH_PARAMETERS: (&'static str, &'static str) =
-        ("400", "invalid-request: a path or query parameter is not valid (never echoed)");
+    const WITH_PARAMETERS: (&'static str, &'static str) = (
+        "400",
+        "invalid-request: a path or query parameter is not valid (never echoed)",
+    );
     const ALWAYS: (&'static str, &'static str) = ("500", "internal");
 
     fn add_to(operation: &mut Operation) {
@@ -206,7 +226,10 @@ mod tests {
         let documented = documented(&doc);
         let undocumented: Vec<_> = routed.difference(&documented).collect();
         let unrouted: Vec<_> = documented.difference(&routed).collect();
-        assert!(undocumented.is_empty(), "routed, not documented: {undocumented:?}");
+        assert!(
+            undocumented.is_empty(),
+            "routed, not documented: {undocumented:?}"
+        );
         assert!(unrouted.is_empty(), "documented, not routed: {unrouted:?}");
         assert!(routed.len() >= 22, "{routed:?}");
     }
@@ -221,7 +244,10 @@ mod tests {
             if authenticated {
                 assert_eq!(security, 1, "{method} {path} needs a token");
                 for status in ["401", "403", "503"] {
-                    assert!(responses.contains_key(status), "{method} {path}: no {status}");
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path}: no {status}"
+                    );
                 }
             } else {
                 assert_eq!(security, 0, "{method} {path} needs no token");
@@ -229,10 +255,16 @@ mod tests {
             }
             if operation.get("requestBody").is_some() {
                 for status in ["413", "415", "422"] {
-                    assert!(responses.contains_key(status), "{method} {path}: no {status}");
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path}: no {status}"
+                    );
                 }
             }
-            if operation["parameters"].as_array().is_some_and(|p| !p.is_empty()) {
+            if operation["parameters"]
+                .as_array()
+                .is_some_and(|p| !p.is_empty())
+            {
                 assert!(responses.contains_key("400"), "{method} {path}: no 400");
             }
         }
@@ -252,7 +284,11 @@ mod tests {
                             schema["$ref"], "#/components/schemas/Problem",
                             "{method} {path} {status}: {response}"
                         );
-                        assert_eq!(content.map_or(0, |c| c.len()), 1, "{method} {path} {status}");
+                        assert_eq!(
+                            content.map_or(0, |c| c.len()),
+                            1,
+                            "{method} {path} {status}"
+                        );
                     } else {
                         let json = &response["content"]["application/json"]["schema"];
                         assert!(!json.is_null(), "{method} {path} {status}: {response}");
@@ -265,10 +301,13 @@ mod tests {
     #[test]
     fn alerts_are_declared_as_an_array_of_what_the_store_serialises() {
         let doc = document();
-        let schema = &doc["paths"]["/v1/alerts"]["get"]["responses"]["200"]["content"]
-            ["application/json"]["schema"];
+        let schema = &doc["paths"]["/v1/alerts"]["get"]["responses"]["200"]["content"]["application/json"]
+            ["schema"];
         assert_eq!(schema["type"], "array", "{schema}");
-        assert_eq!(schema["items"]["$ref"], "#/components/schemas/Alert", "{schema}");
+        assert_eq!(
+            schema["items"]["$ref"], "#/components/schemas/Alert",
+            "{schema}"
+        );
         let declared: BTreeSet<String> = doc["components"]["schemas"]["Alert"]["properties"]
             .as_object()
             .unwrap()

@@ -164,7 +164,10 @@ fn is_problem(response: &Response) -> bool {
     response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"application/problem+json"))
+        .is_some_and(|v| {
+            v.as_bytes()
+                .eq_ignore_ascii_case(b"application/problem+json")
+        })
 }
 
 /// A 500 for a failure the caller cannot act on: the cause goes to the log (it names the
@@ -172,4 +175,120 @@ fn is_problem(response: &Response) -> bool {
 pub(crate) fn internal(err: impl std::fmt::Display, what: &'static str) -> Response {
     tracing::error!(error = %err, "{what}");
     Problem::internal().into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::{Body, Bytes, to_bytes};
+    use axum::extract::{Path, Query};
+    use axum::http::{Request, StatusCode, header};
+    use axum::routing::{get, post};
+    use axum::{Router, middleware};
+    use tower::ServiceExt;
+
+    use super::every_error_is_a_problem;
+
+    const PROBE: &str = "Quillfeather0123";
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)] // Deserialised to be refused.
+    struct Size {
+        tree_size: u64,
+    }
+
+    /// axum's own rejections behind the middleware, as in the gateway's router.
+    fn app() -> Router {
+        Router::new()
+            .route("/proof/{index}", get(|Path(_): Path<u64>| async { "ok" }))
+            .route("/query", get(|Query(_): Query<Size>| async { "ok" }))
+            .route("/body", post(|_: Bytes| async { "ok" }))
+            .layer(tower_http::limit::RequestBodyLimitLayer::new(64))
+            .layer(middleware::from_fn(every_error_is_a_problem))
+    }
+
+    async fn ask(request: Request<Body>) -> (StatusCode, Option<String>, Option<String>, String) {
+        let response = app().oneshot(request).await.unwrap();
+        let status = response.status();
+        let header_text = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (content_type, allow) = (
+            header_text(header::CONTENT_TYPE),
+            header_text(header::ALLOW),
+        );
+        let body = to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        (
+            status,
+            content_type,
+            allow,
+            String::from_utf8_lossy(&body).into_owned(),
+        )
+    }
+
+    fn get_request(uri: &str) -> Request<Body> {
+        Request::get(uri).body(Body::empty()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn axum_rejections_become_problems_without_the_value_sent() {
+        let cases = [
+            (
+                get_request(&format!("/proof/{PROBE}")),
+                400,
+                "invalid-request",
+            ),
+            (
+                get_request(&format!("/query?tree_size={PROBE}")),
+                400,
+                "invalid-request",
+            ),
+            (
+                get_request(&format!("/query?{PROBE}=1")),
+                400,
+                "invalid-request",
+            ),
+            (
+                Request::delete(format!("/proof/1?{PROBE}"))
+                    .body(Body::empty())
+                    .unwrap(),
+                405,
+                "method-not-allowed",
+            ),
+            (
+                Request::post("/body")
+                    .header(header::CONTENT_LENGTH, 100)
+                    .body(Body::from(
+                        PROBE.repeat(100 / PROBE.len() + 1)[..100].to_owned(),
+                    ))
+                    .unwrap(),
+                413,
+                "body-too-large",
+            ),
+        ];
+        for (request, status, code) in cases {
+            let what = format!("{} {}", request.method(), request.uri());
+            let (got, content_type, allow, body) = ask(request).await;
+            assert_eq!(got.as_u16(), status, "{what}: {body}");
+            assert_eq!(
+                content_type.as_deref(),
+                Some("application/problem+json"),
+                "{what}"
+            );
+            let problem: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(problem["code"], code, "{what}: {body}");
+            assert_eq!(problem["status"], status, "{what}: {body}");
+            assert!(!body.contains(PROBE), "{what} echoes the value: {body}");
+            if status == 405 {
+                assert!(allow.is_some_and(|a| a.contains("GET")), "{what}");
+            }
+        }
+        // A success passes untouched.
+        let (status, _, _, body) = ask(get_request("/proof/7")).await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "ok"));
+    }
 }

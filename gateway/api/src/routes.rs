@@ -81,10 +81,7 @@ fn partner_routes() -> Vec<Route> {
         get_route("/v1/alerts", oversight::alerts),
         post_route("/v1/alerts/{id}/review", oversight::review_alert),
         get_route("/v1/log/tree-head", oversight::tree_head),
-        get_route(
-            "/v1/log/entries/{index}/proof",
-            oversight::inclusion_proof,
-        ),
+        get_route("/v1/log/entries/{index}/proof", oversight::inclusion_proof),
         get_route("/v1/log/consistency", oversight::consistency),
     ]
 }
@@ -92,14 +89,16 @@ fn partner_routes() -> Vec<Route> {
 /// Every operation the router answers: (method, path template, needs a token).
 pub fn route_table() -> Vec<(Method, &'static str, bool)> {
     let open = open_routes().into_iter().map(|r| (r.method, r.path, false));
-    let partner = partner_routes().into_iter().map(|r| (r.method, r.path, true));
+    let partner = partner_routes()
+        .into_iter()
+        .map(|r| (r.method, r.path, true));
     open.chain(partner).collect()
 }
 
 fn add(router: Router<AppState>, routes: Vec<Route>) -> Router<AppState> {
-    routes
-        .into_iter()
-        .fold(router, |router, route| router.route(route.path, route.endpoint))
+    routes.into_iter().fold(router, |router, route| {
+        router.route(route.path, route.endpoint)
+    })
 }
 
 /// Every route of the gateway, with its middleware.

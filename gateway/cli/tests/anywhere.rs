@@ -173,7 +173,10 @@ fn the_demo_runs_from_an_empty_directory_and_its_log_holds_no_identifier() {
 
     // The log is there and names routes by their template.
     assert!(log.lines().count() > 50, "{log}");
-    assert!(log.contains("\"level\":\"DEBUG\""), "debug level was not on");
+    assert!(
+        log.contains("\"level\":\"DEBUG\""),
+        "debug level was not on"
+    );
     assert!(
         log.contains(r#""route":"/v1/subjects/{id}/objections""#),
         "the request span names the route template"
@@ -191,7 +194,10 @@ fn the_demo_runs_from_an_empty_directory_and_its_log_holds_no_identifier() {
     assert!(leaked.is_empty(), "in the demo's log or output: {leaked:?}");
     // A JWT (and any base64 of a JSON object) begins `eyJ`: no token was logged.
     assert!(!everything.contains("eyJ"), "a token reached the log");
-    assert!(!everything.contains("Bearer "), "an Authorization header reached the log");
+    assert!(
+        !everything.contains("Bearer "),
+        "an Authorization header reached the log"
+    );
 }
 
 #[test]
@@ -213,7 +219,11 @@ fn policy_test_runs_the_built_in_set_from_an_empty_directory() {
         .policy_set_hash()
         .to_owned();
     assert!(finished.stdout.contains(&format!("policy set {hash}")));
-    assert!(finished.stdout.contains(" failed"), "{}", finished.describe());
+    assert!(
+        finished.stdout.contains(" failed"),
+        "{}",
+        finished.describe()
+    );
     assert!(!finished.stdout.contains("FAIL"), "{}", finished.describe());
 }
 
@@ -243,7 +253,9 @@ fn a_policy_directory_replaces_the_built_in_set() {
     );
     assert!(!finished.status.success(), "{}", finished.describe());
     assert!(
-        finished.stderr.contains("SEND was withheld despite consent"),
+        finished
+            .stderr
+            .contains("SEND was withheld despite consent"),
         "{}",
         finished.describe()
     );
@@ -259,7 +271,9 @@ fn a_policy_directory_replaces_the_built_in_set() {
     );
     assert!(!finished.status.success(), "{}", finished.describe());
     assert!(
-        finished.stdout.starts_with(&format!("the policy directory {}\n", changed.display())),
+        finished
+            .stdout
+            .starts_with(&format!("the policy directory {}\n", changed.display())),
         "{}",
         finished.describe()
     );
@@ -271,7 +285,10 @@ fn a_policy_directory_replaces_the_built_in_set() {
 fn a_missing_policy_directory_is_one_sentence() {
     let tmp = tempfile::tempdir().unwrap();
     let missing = tmp.path().join("no-such-policies");
-    let sentence = format!("error: policy directory {} does not exist", missing.display());
+    let sentence = format!(
+        "error: policy directory {} does not exist",
+        missing.display()
+    );
     for args in [
         &["policy", "test", "--dir"][..],
         &["demo", "--people", "10", "--policy-dir"][..],
@@ -282,12 +299,24 @@ fn a_missing_policy_directory_is_one_sentence() {
             tmp.path(),
             DEMO_BOUND,
         );
-        assert!(!finished.status.success(), "{args:?}: {}", finished.describe());
+        assert!(
+            !finished.status.success(),
+            "{args:?}: {}",
+            finished.describe()
+        );
         // `serve` logs its start on stderr first; the error is the last line, alone.
-        let last = finished.stderr.trim_end().lines().last().unwrap_or_default();
+        let last = finished
+            .stderr
+            .trim_end()
+            .lines()
+            .last()
+            .unwrap_or_default();
         assert_eq!(last, sentence, "{args:?}: {}", finished.describe());
         assert_eq!(
-            finished.stderr.matches(&missing.display().to_string()).count(),
+            finished
+                .stderr
+                .matches(&missing.display().to_string())
+                .count(),
             1,
             "{args:?}: {}",
             finished.describe()
@@ -353,7 +382,12 @@ async fn serve_runs_from_an_empty_directory_on_the_built_in_policy_set() {
         .send(Method::GET, "/readyz", None, None)
         .await
         .unwrap();
-    assert_eq!(ready.status, 200, "{:?}", String::from_utf8_lossy(&ready.body));
+    assert_eq!(
+        ready.status,
+        200,
+        "{:?}",
+        String::from_utf8_lossy(&ready.body)
+    );
     let ready: Value = serde_json::from_slice(&ready.body).unwrap();
     let built_in = gateway_policy::PolicyEngine::built_in().unwrap();
     assert_eq!(ready["checks"]["policy"], built_in.policy_set_hash());

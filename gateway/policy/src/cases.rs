@@ -82,7 +82,8 @@ pub struct CaseFile {
 /// `file: error` lines in the second element.
 pub fn read_case_files(dir: &Path) -> Result<(Vec<CaseFile>, Vec<String>), PolicyError> {
     let mut paths = Vec::new();
-    let listing = std::fs::read_dir(dir).map_err(|e| PolicyError::listing("case directory", dir, e))?;
+    let listing =
+        std::fs::read_dir(dir).map_err(|e| PolicyError::listing("case directory", dir, e))?;
     for entry in listing {
         let path = entry.map_err(|e| PolicyError::io(dir, e))?.path();
         if path.is_file() && path.extension().is_some_and(|e| e == "json") {
@@ -103,7 +104,9 @@ pub fn read_case_files(dir: &Path) -> Result<(Vec<CaseFile>, Vec<String>), Polic
 }
 
 /// Parses (file name, contents) pairs, in the order given, as [`read_case_files`] does.
-fn parse_case_files(texts: impl IntoIterator<Item = (String, String)>) -> (Vec<CaseFile>, Vec<String>) {
+fn parse_case_files(
+    texts: impl IntoIterator<Item = (String, String)>,
+) -> (Vec<CaseFile>, Vec<String>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for (file, text) in texts {

@@ -89,7 +89,11 @@ impl PolicyError {
     }
 
     /// Listing a directory (`what` names it) failed: `NoDirectory` when it is not there.
-    pub(crate) fn listing(what: &'static str, path: &std::path::Path, error: std::io::Error) -> Self {
+    pub(crate) fn listing(
+        what: &'static str,
+        path: &std::path::Path,
+        error: std::io::Error,
+    ) -> Self {
         if error.kind() == std::io::ErrorKind::NotFound {
             PolicyError::NoDirectory {
                 what,

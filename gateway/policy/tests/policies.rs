@@ -511,10 +511,11 @@ fn a_missing_policy_directory_is_one_sentence() {
     );
     assert!(std::error::Error::source(&err).is_none());
 
-    let err = run_source_cases(&PolicySource::Directory(copy_policies().path().to_owned()))
-        .unwrap_err();
+    let err =
+        run_source_cases(&PolicySource::Directory(copy_policies().path().to_owned())).unwrap_err();
     assert!(
-        err.to_string().starts_with("case directory ") && err.to_string().ends_with(" does not exist"),
+        err.to_string().starts_with("case directory ")
+            && err.to_string().ends_with(" does not exist"),
         "{err}"
     );
 }
