@@ -786,7 +786,7 @@ fn node_settings(pki: &TestPki) -> ServerSettings {
             max_lifetime_secs: 3600,
         },
         reload_poll: Duration::from_millis(100),
-        policy_dir: policy_dir(),
+        policy_dir: Some(policy_dir()),
         keys_dir: pki.dir().join("log-keys"),
         disclosure: gateway_api::DisclosureSettings::default(),
         log: gateway_disclosure::LogSettings::default(),

@@ -14,6 +14,7 @@ mod startup;
 mod store;
 mod store_resilience;
 mod subject_store;
+mod surface;
 mod tokens;
 mod transfer_store;
 mod transfers;

@@ -201,7 +201,7 @@ pub fn settings_for(
             max_lifetime_secs: 3600,
         },
         reload_poll: options.reload_poll,
-        policy_dir: policies.to_owned(),
+        policy_dir: Some(policies.to_owned()),
         keys_dir: pki.dir().join("log-keys"),
         disclosure: gateway_api::DisclosureSettings::default(),
         log: gateway_disclosure::LogSettings::default(),

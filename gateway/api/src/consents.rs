@@ -200,7 +200,8 @@ pub struct ConsentCreated {
         (status = 201, description = "Recorded, with a signed consent receipt", body = ConsentCreated),
         (status = 403, description = "role-not-permitted", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "subject-not-found", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "invalid-body, unknown-category, invalid-period", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "invalid-subject-id, invalid-body, unknown-category, invalid-period", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "unavailable (record or consent store) or log-unavailable", body = Problem, content_type = "application/problem+json"),
     ),
     security(("partner_token" = []))
 )]
@@ -297,6 +298,7 @@ pub async fn add_consent(
         (status = 200, description = "Withdrawn (a second withdrawal returns the first)", body = Object),
         (status = 403, description = "role-not-permitted", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "not-found", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "unavailable (consent store) or log-unavailable", body = Problem, content_type = "application/problem+json"),
     ),
     security(("partner_token" = []))
 )]
@@ -351,6 +353,8 @@ pub struct NewObjectionBody {
         (status = 201, description = "Recorded", body = Object),
         (status = 403, description = "role-not-permitted", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "subject-not-found", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "invalid-subject-id, invalid-body", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "unavailable (record or consent store) or log-unavailable", body = Problem, content_type = "application/problem+json"),
     ),
     security(("partner_token" = []))
 )]
@@ -394,7 +398,9 @@ pub async fn add_objection(
     params(("id" = Uuid, Path, description = "Objection id")),
     responses(
         (status = 200, description = "Withdrawn", body = Object),
+        (status = 403, description = "role-not-permitted", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "not-found", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "unavailable (consent store) or log-unavailable", body = Problem, content_type = "application/problem+json"),
     ),
     security(("partner_token" = []))
 )]
@@ -446,6 +452,9 @@ pub struct NewCompetenceBody {
     responses(
         (status = 201, description = "Recorded", body = Object),
         (status = 403, description = "role-not-permitted", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "subject-not-found", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "invalid-subject-id, invalid-body", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "unavailable (record or consent store) or log-unavailable", body = Problem, content_type = "application/problem+json"),
     ),
     security(("partner_token" = []))
 )]

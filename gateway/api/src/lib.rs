@@ -24,5 +24,5 @@ mod state;
 pub mod transfers;
 pub mod upstream;
 
-pub use routes::router;
+pub use routes::{route_table, router};
 pub use state::{AppState, DisclosureSettings, Services};

@@ -55,6 +55,35 @@ fn log_problem(err: LogError) -> Problem {
     }
 }
 
+/// A break-glass alert as `/v1/alerts` answers it: the schema of `gateway_store::Alert`'s
+/// JSON, which lives in the store crate (no OpenAPI there). A test holds the two together.
+#[derive(Debug, ToSchema)]
+#[schema(as = Alert)]
+pub struct AlertView {
+    #[schema(value_type = Uuid)]
+    pub id: String,
+    /// The partner whose officer claimed the override.
+    pub partner: String,
+    pub officer: String,
+    pub role: String,
+    pub exchange: String,
+    /// The young person's pseudonym in the disclosure log (never an identifier).
+    pub subject_pseudonym: String,
+    pub justification: String,
+    /// RFC 3339.
+    pub opened_at: String,
+    /// RFC 3339: requests under the override are accepted until then.
+    pub window_ends_at: String,
+    /// Requests made under this alert's window (1 when opened).
+    pub uses: i64,
+    /// `open` or `reviewed`.
+    pub status: String,
+    pub reviewed_by: Option<String>,
+    /// RFC 3339.
+    pub reviewed_at: Option<String>,
+    pub review_note: Option<String>,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct AlertQuery {
@@ -68,8 +97,9 @@ pub struct AlertQuery {
     summary = "Break-glass alerts, newest first (data protection officer)",
     params(AlertQuery),
     responses(
-        (status = 200, description = "Alerts", body = Object),
+        (status = 200, description = "Alerts, newest first", body = [AlertView]),
         (status = 403, description = "role-not-permitted", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "unavailable (alert store)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("partner_token" = []))
 )]
@@ -100,9 +130,10 @@ pub struct ReviewBody {
     params(("id" = Uuid, Path, description = "Alert id")),
     request_body = ReviewBody,
     responses(
-        (status = 200, description = "Reviewed (a second review returns the first)", body = Object),
+        (status = 200, description = "Reviewed (a second review returns the first)", body = AlertView),
         (status = 403, description = "role-not-permitted", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "not-found", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "unavailable (alert store or disclosure log)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("partner_token" = []))
 )]
@@ -130,7 +161,11 @@ pub async fn review_alert(
 #[utoipa::path(
     get, path = "/v1/log/tree-head", tag = "log",
     summary = "The latest signed tree head (Ed25519 over RFC 6962 v1 tree_hash bytes)",
-    responses((status = 200, description = "Signed tree head", body = Object)),
+    responses(
+        (status = 200, description = "Signed tree head", body = Object),
+        (status = 404, description = "log-empty: no signed tree head yet", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "unavailable (disclosure log)", body = Problem, content_type = "application/problem+json"),
+    ),
     security(("partner_token" = []))
 )]
 pub async fn tree_head(State(state): State<AppState>) -> Result<Json<SignedTreeHead>, Problem> {
@@ -150,7 +185,9 @@ pub struct ProofQuery {
     params(("index" = u64, Path, description = "Log index"), ProofQuery),
     responses(
         (status = 200, description = "Inclusion proof", body = Object),
+        (status = 404, description = "log-empty: no signed tree head yet", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "invalid-proof-request", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "unavailable (disclosure log)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("partner_token" = []))
 )]
@@ -180,7 +217,9 @@ pub struct ConsistencyQuery {
     params(ConsistencyQuery),
     responses(
         (status = 200, description = "Consistency proof", body = Object),
+        (status = 404, description = "log-empty: no signed tree head yet", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "invalid-proof-request", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "unavailable (disclosure log)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("partner_token" = []))
 )]
@@ -211,6 +250,8 @@ pub struct SubjectDisclosure {
     responses(
         (status = 200, description = "Entries in log order", body = [SubjectDisclosure]),
         (status = 403, description = "role-not-permitted", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "invalid-subject-id", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "unavailable (disclosure log)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("partner_token" = []))
 )]

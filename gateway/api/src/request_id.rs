@@ -2,9 +2,14 @@
 //!
 //! The gateway always makes its own id (a partner-supplied one could be anything, including
 //! personal data) and returns it in `x-request-id`; problem bodies carry it as `instance`.
+//!
+//! The request span names the route *template* (`/v1/subjects/{id}/consents`), never the
+//! path or query sent: those carry CCIS ids, UPNs and whatever else a caller puts there. A
+//! request that matched no route is `unmatched`; a method outside HTTP's standard set is
+//! `other`, since a method token can be anything too.
 
-use axum::extract::Request;
-use axum::http::HeaderValue;
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
@@ -20,11 +25,15 @@ pub fn current() -> Option<String> {
 
 pub async fn assign(request: Request, next: Next) -> Response {
     let id = uuid::Uuid::new_v4().to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or(UNMATCHED, MatchedPath::as_str);
     let span = tracing::info_span!(
         "request",
         request_id = %id,
-        method = %request.method(),
-        path = %request.uri().path(),
+        method = standard_method(request.method()),
+        route,
     );
     let task_id = id.clone();
     CURRENT
@@ -46,4 +55,20 @@ pub async fn assign(request: Request, next: Next) -> Response {
             .instrument(span),
         )
         .await
+}
+
+/// The route of a request that matched none.
+pub const UNMATCHED: &str = "unmatched";
+
+/// The method's name when it is one of HTTP's standard methods, else `other`.
+fn standard_method(method: &Method) -> &str {
+    const STANDARD: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT",
+    ];
+    let name = method.as_str();
+    if STANDARD.contains(&name) {
+        name
+    } else {
+        "other"
+    }
 }

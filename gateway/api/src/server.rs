@@ -13,7 +13,7 @@ use gateway_auth::TokenPolicy;
 use gateway_disclosure::{DisclosureLog, KeyFileError, LogError, LogKeys, LogSettings};
 use gateway_edge::{ClientPeer, ReloadableTls, TlsError, TlsListener, TlsSettings};
 use gateway_matching::{IndexEntry, SubjectIndex};
-use gateway_policy::{PolicyEngine, PolicyError};
+use gateway_policy::{PolicyEngine, PolicyError, PolicySource};
 use gateway_store::{Store, StoreError};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -28,8 +28,9 @@ pub struct ServerSettings {
     pub tokens: TokenPolicy,
     /// How often the TLS files are checked for changes (SIGHUP also reloads at once).
     pub reload_poll: Duration,
-    /// The Cedar policy directory (schema, policies, categories).
-    pub policy_dir: PathBuf,
+    /// The Cedar policy directory (schema, policies, categories); `None`: the policy set
+    /// built into the binary.
+    pub policy_dir: Option<PathBuf>,
     /// Where the log's signing key and the subject-pseudonym key live (made by `gateway keys
     /// init`, never at start: a missing key stops the start; every node of a deployment
     /// shares them).
@@ -46,7 +47,8 @@ pub struct ServerSettings {
 pub enum StartError {
     #[error(transparent)]
     Tls(#[from] TlsError),
-    #[error("policy set refused: {0}")]
+    /// The message names the directory (or the built-in set) and says what is wrong.
+    #[error(transparent)]
     Policy(#[from] PolicyError),
     #[error("the exchanges do not match the policy set: {0}")]
     Declarations(#[from] gateway_exchange::DeclarationMismatch),
@@ -87,7 +89,9 @@ pub async fn start(
     store: Arc<dyn Store>,
 ) -> Result<RunningServer, StartError> {
     // Strict validation: an invalid policy set stops the gateway here, before it listens.
-    let policy = Arc::new(PolicyEngine::load(&settings.policy_dir)?);
+    let policy = Arc::new(PolicyEngine::from_source(&PolicySource::configured(
+        settings.policy_dir.as_deref(),
+    ))?);
     // Each exchange's declaration must agree with categories.json and the schema.
     gateway_exchange::check_declarations(
         &policy,

@@ -247,8 +247,10 @@ pub enum PolicyCommand {
     /// with coverage (every policy decides some case) and mutation (removing any policy
     /// makes some case fail) checks. Exits non-zero on any failure.
     Test {
-        #[arg(long, default_value = "policies")]
-        dir: PathBuf,
+        /// The policy directory to test, with its cases in DIR/tests (default: the
+        /// configuration's `policy_dir`, or else the policy set built into the binary).
+        #[arg(long, visible_alias = "policy-dir")]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -263,9 +265,9 @@ pub struct DemoArgs {
     /// Young people in the cohort.
     #[arg(long, default_value_t = 10_000)]
     pub people: usize,
-    /// The Cedar policy directory.
-    #[arg(long, default_value = "policies")]
-    pub policy_dir: PathBuf,
+    /// A Cedar policy directory to use instead of the policy set built into the binary.
+    #[arg(long)]
+    pub policy_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -273,6 +275,10 @@ pub struct ServeArgs {
     /// Address to listen on (overrides the configuration).
     #[arg(long)]
     pub listen: Option<std::net::SocketAddr>,
+    /// A Cedar policy directory (overrides the configuration's `policy_dir`; without
+    /// either, the policy set built into the binary).
+    #[arg(long)]
+    pub policy_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

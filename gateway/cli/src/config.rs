@@ -23,8 +23,9 @@ pub struct GatewayConfig {
     /// A development PKI folder, created if absent; when the partner registry is empty its
     /// demo partners are registered. Never set this in production.
     pub dev_pki: Option<PathBuf>,
-    /// The Cedar policy directory; validated strictly at start.
-    pub policy_dir: PathBuf,
+    /// A Cedar policy directory replacing the policy set built into the binary; validated
+    /// strictly at start either way.
+    pub policy_dir: Option<PathBuf>,
     pub tls: TlsConfig,
     pub tokens: TokensConfig,
     /// The disclosure log's signing key and the subject-pseudonym key (created if absent;
@@ -162,7 +163,7 @@ impl GatewayConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
             database_url: "sqlite://data/gateway.db".into(),
             dev_pki: dev.then(|| pki.clone()),
-            policy_dir: PathBuf::from("policies"),
+            policy_dir: None,
             tls: TlsConfig {
                 server_cert: pki.join("server.pem"),
                 server_key: pki.join("server.key.pem"),

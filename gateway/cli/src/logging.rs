@@ -7,7 +7,7 @@ use crate::cli::{Cli, Command};
 
 pub fn init(cli: &Cli) {
     let default = match cli.command {
-        Command::Serve(_) => "info",
+        Command::Serve(_) | Command::Demo(_) => "info",
         _ => "warn",
     };
     let filter = std::env::var("GATEWAY_LOG")
@@ -21,7 +21,7 @@ pub fn init(cli: &Cli) {
             .and_then(|()| std::fs::File::create(crate::commands::demo_log_file(args)));
         if let Ok(file) = file {
             tracing_subscriber::fmt()
-                .with_env_filter(EnvFilter::new("info"))
+                .with_env_filter(filter)
                 .with_writer(std::sync::Mutex::new(file))
                 .json()
                 .flatten_event(true)

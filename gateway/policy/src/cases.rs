@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::PolicyEngine;
 use crate::error::PolicyError;
 use crate::request::DecisionRequest;
+use crate::source::{PolicySource, built_in_cases};
 
 /// An expected (or actual) outcome for one category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,27 +82,40 @@ pub struct CaseFile {
 /// `file: error` lines in the second element.
 pub fn read_case_files(dir: &Path) -> Result<(Vec<CaseFile>, Vec<String>), PolicyError> {
     let mut paths = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| PolicyError::io(dir, e))? {
+    let listing =
+        std::fs::read_dir(dir).map_err(|e| PolicyError::listing("case directory", dir, e))?;
+    for entry in listing {
         let path = entry.map_err(|e| PolicyError::io(dir, e))?.path();
         if path.is_file() && path.extension().is_some_and(|e| e == "json") {
             paths.push(path);
         }
     }
     paths.sort();
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
+    let mut texts = Vec::new();
     for path in paths {
         let file = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let text = std::fs::read_to_string(&path).map_err(|e| PolicyError::io(&path, e))?;
+        texts.push((file, text));
+    }
+    Ok(parse_case_files(texts))
+}
+
+/// Parses (file name, contents) pairs, in the order given, as [`read_case_files`] does.
+fn parse_case_files(
+    texts: impl IntoIterator<Item = (String, String)>,
+) -> (Vec<CaseFile>, Vec<String>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for (file, text) in texts {
         match serde_json::from_str::<Vec<Case>>(&text) {
             Ok(cases) => files.push(CaseFile { file, cases }),
             Err(e) => errors.push(format!("{file}: {e}")),
         }
     }
-    Ok((files, errors))
+    (files, errors)
 }
 
 /// A difference between what a case expects and what the policies decided.
@@ -293,6 +307,19 @@ impl fmt::Display for CaseReport {
 /// cases are in the report.
 pub fn run_cases(policy_dir: &Path, cases_dir: &Path) -> Result<CaseReport, PolicyError> {
     PolicyEngine::load(policy_dir)?.run_cases(cases_dir)
+}
+
+/// Loads the policy set from `source` and runs its own cases: the built-in set's built-in
+/// cases, or a directory's `tests/*.json` (what `gateway policy test` runs).
+pub fn run_source_cases(source: &PolicySource) -> Result<CaseReport, PolicyError> {
+    let engine = PolicyEngine::from_source(source)?;
+    match source {
+        PolicySource::BuiltIn => {
+            let (files, file_errors) = parse_case_files(built_in_cases());
+            Ok(engine.run_case_files(&files, file_errors))
+        }
+        PolicySource::Directory(dir) => engine.run_cases(&dir.join("tests")),
+    }
 }
 
 impl PolicyEngine {

@@ -9,18 +9,27 @@ use std::path::PathBuf;
 /// Everything that can go wrong loading a policy directory or deciding a request.
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
-    /// A file or directory could not be read.
-    #[error("cannot read {}: {source}", path.display())]
+    /// A directory that was named does not exist.
+    #[error("{what} {} does not exist", path.display())]
+    NoDirectory {
+        /// `policy directory` or `case directory`.
+        what: &'static str,
+        /// The directory as given.
+        path: PathBuf,
+    },
+    /// A file or directory could not be read. The message is the whole story (the I/O
+    /// error is part of it, not a separate cause), so that it reads as one sentence
+    /// however the caller prints its error chain.
+    #[error("cannot read {}: {error}", path.display())]
     Io {
         /// The file or directory.
         path: PathBuf,
         /// The underlying error.
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The schema, a policy file or categories.json is malformed, or the policy set does not
     /// validate against the schema in strict mode. Each problem is one line naming its file.
-    #[error("invalid policy directory:\n{}", problems.join("\n"))]
+    #[error("invalid policy set:\n{}", problems.join("\n"))]
     Invalid {
         /// One readable line per problem, `file[:line:col]: message`.
         problems: Vec<String>,
@@ -67,10 +76,31 @@ impl PolicyError {
         PolicyError::Request(message)
     }
 
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         PolicyError::Io {
             path: path.into(),
-            source,
+            error,
+        }
+    }
+
+    /// Listing a policy directory failed: `NoDirectory` when it is not there.
+    pub(crate) fn dir(path: &std::path::Path, error: std::io::Error) -> Self {
+        Self::listing("policy directory", path, error)
+    }
+
+    /// Listing a directory (`what` names it) failed: `NoDirectory` when it is not there.
+    pub(crate) fn listing(
+        what: &'static str,
+        path: &std::path::Path,
+        error: std::io::Error,
+    ) -> Self {
+        if error.kind() == std::io::ErrorKind::NotFound {
+            PolicyError::NoDirectory {
+                what,
+                path: path.to_owned(),
+            }
+        } else {
+            PolicyError::io(path, error)
         }
     }
 }

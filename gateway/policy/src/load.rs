@@ -19,9 +19,24 @@ use crate::request::{
     AgreementFacts, BreakGlassFacts, ConsentFacts, DecisionRequest, PartnerInfo, SubjectFacts,
     category_uid,
 };
-use crate::source::{CATEGORIES_FILE, SCHEMA_FILE, Sources, describe};
+use crate::source::{CATEGORIES_FILE, PolicySource, SCHEMA_FILE, Sources, describe};
 
 impl PolicyEngine {
+    /// Loads the policy set from `source`, validated as [`PolicyEngine::load`] does.
+    pub fn from_source(source: &PolicySource) -> Result<PolicyEngine, PolicyError> {
+        match source {
+            PolicySource::BuiltIn => PolicyEngine::built_in(),
+            PolicySource::Directory(dir) => PolicyEngine::load(dir),
+        }
+    }
+
+    /// The policy set shipped with the gateway (built into the binary), validated as
+    /// [`PolicyEngine::load`] does. Its hash is the hash of the `policies/` directory it
+    /// was built from.
+    pub fn built_in() -> Result<PolicyEngine, PolicyError> {
+        PolicyEngine::from_sources(&Sources::built_in())
+    }
+
     /// Loads `schema.cedarschema`, every `*.cedar` file and `categories.json` from `dir`, and
     /// refuses the directory (listing every problem with its file) unless it is valid.
     pub fn load(dir: &Path) -> Result<PolicyEngine, PolicyError> {

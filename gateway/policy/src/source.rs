@@ -1,6 +1,9 @@
-//! Reading a policy directory: the files, their hash, and readable diagnostics.
+//! Where a policy set comes from (the built-in set or a directory), its files, their hash,
+//! and readable diagnostics.
 //!
-//! The directory holds `schema.cedarschema`, `categories.json` and any number of `*.cedar`
+//! The built-in set is the repository's `policies/` folder as it was when the crate was
+//! built (see `build.rs`), so the binary needs no files beside it; a directory given by the
+//! operator replaces it. A directory holds `schema.cedarschema`, `categories.json` and any number of `*.cedar`
 //! files (not recursive; other files, such as the `tests/` folder, are ignored). The policy
 //! set hash is SHA-256 over every one of those files, in byte order of their names, each
 //! framed as `len(name) ‖ name ‖ len(content) ‖ content` with lengths as 8-byte big-endian
@@ -8,7 +11,8 @@
 //! do not change any decision.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::fmt;
+use std::path::{Path, PathBuf};
 
 use miette::Diagnostic;
 
@@ -19,7 +23,46 @@ pub const SCHEMA_FILE: &str = "schema.cedarschema";
 /// File name of the category and exchange catalogue.
 pub const CATEGORIES_FILE: &str = "categories.json";
 
-/// The raw contents of a policy directory.
+/// The shipped policy set, embedded at build time by `build.rs`.
+mod built_in {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
+/// Where a policy set (and its table-driven cases) comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicySource {
+    /// The set shipped with the gateway, built into the binary, with its cases.
+    BuiltIn,
+    /// A directory given by the operator, with its cases in `tests/`.
+    Directory(PathBuf),
+}
+
+impl PolicySource {
+    /// `Directory(dir)` when a directory is configured, else `BuiltIn`.
+    pub fn configured(dir: Option<&Path>) -> PolicySource {
+        dir.map_or(PolicySource::BuiltIn, |dir| {
+            PolicySource::Directory(dir.to_owned())
+        })
+    }
+}
+
+impl fmt::Display for PolicySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PolicySource::BuiltIn => f.write_str("the built-in policy set"),
+            PolicySource::Directory(dir) => write!(f, "the policy directory {}", dir.display()),
+        }
+    }
+}
+
+/// The cases shipped with the built-in set: (file name, contents), sorted by name.
+pub(crate) fn built_in_cases() -> impl Iterator<Item = (String, String)> {
+    built_in::CASES
+        .iter()
+        .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+}
+
+/// The raw contents of a policy set.
 #[derive(Debug, Clone)]
 pub(crate) struct Sources {
     pub(crate) schema: String,
@@ -29,8 +72,20 @@ pub(crate) struct Sources {
 }
 
 impl Sources {
+    /// The set built into the binary.
+    pub(crate) fn built_in() -> Sources {
+        Sources {
+            schema: built_in::SCHEMA.to_owned(),
+            categories: built_in::CATEGORIES.to_owned(),
+            policies: built_in::POLICIES
+                .iter()
+                .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+                .collect(),
+        }
+    }
+
     pub(crate) fn read(dir: &Path) -> Result<Sources, PolicyError> {
-        let entries = std::fs::read_dir(dir).map_err(|e| PolicyError::io(dir, e))?;
+        let entries = std::fs::read_dir(dir).map_err(|e| PolicyError::dir(dir, e))?;
         let mut policies = BTreeMap::new();
         for entry in entries {
             let entry = entry.map_err(|e| PolicyError::io(dir, e))?;

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use gateway_policy::{
     AgreementFacts, BreakGlassFacts, ConsentFacts, DecisionRequest, LawfulBasis, PartnerInfo,
-    PolicyEngine, PolicyError, SubjectFacts, read_case_files, run_cases,
+    PolicyEngine, PolicyError, PolicySource, SubjectFacts, read_case_files, run_cases,
+    run_source_cases,
 };
 
 fn policy_dir() -> PathBuf {
@@ -472,4 +473,49 @@ fn report_shows_a_readable_diff() {
     assert!(text.contains("ERROR b.json"), "{text}");
     assert!(text.contains("coverage: FAIL"), "{text}");
     assert!(text.contains("mutation: FAIL"), "{text}");
+}
+
+// The built-in set is the shipped directory, file for file: same hash (which covers every
+// file's name and bytes), same policies, and its built-in cases are the directory's cases.
+#[test]
+fn the_built_in_policy_set_is_the_shipped_directory_with_its_cases() {
+    let built_in = PolicyEngine::built_in().unwrap();
+    let shipped = engine();
+    assert_eq!(built_in.policy_set_hash(), shipped.policy_set_hash());
+    assert_eq!(built_in.policy_ids(), shipped.policy_ids());
+
+    let from_built_in = run_source_cases(&PolicySource::BuiltIn).unwrap();
+    let from_directory = run_source_cases(&PolicySource::Directory(policy_dir())).unwrap();
+    assert!(from_built_in.is_success(), "{from_built_in}");
+    let names = |report: &gateway_policy::CaseReport| {
+        report
+            .results
+            .iter()
+            .map(|r| format!("{}: {}", r.file, r.name))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&from_built_in), names(&from_directory));
+    assert!(from_built_in.results.len() >= 40, "{from_built_in}");
+}
+
+// A directory that is not there is named once, in one sentence, with no OS error chain.
+#[test]
+fn a_missing_policy_directory_is_one_sentence() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("no-policies-here");
+    let err = PolicyEngine::load(&missing).unwrap_err();
+    assert!(matches!(err, PolicyError::NoDirectory { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!("policy directory {} does not exist", missing.display())
+    );
+    assert!(std::error::Error::source(&err).is_none());
+
+    let err =
+        run_source_cases(&PolicySource::Directory(copy_policies().path().to_owned())).unwrap_err();
+    assert!(
+        err.to_string().starts_with("case directory ")
+            && err.to_string().ends_with(" does not exist"),
+        "{err}"
+    );
 }

@@ -65,6 +65,7 @@ pub struct TransferQueued {
         (status = 404, description = "no-unique-match", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 409, description = "already-transferred, or transfer-in-progress", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 422, description = "invalid-body, or unknown-destination", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "log-unavailable, or unavailable (record or transfer store): nothing queued", body = crate::problem::Problem, content_type = "application/problem+json"),
     ),
     security(("partner_token" = []))
 )]

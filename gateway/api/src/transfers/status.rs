@@ -67,6 +67,7 @@ pub struct TransferStatus {
     responses(
         (status = 200, description = "The transfer's state", body = TransferStatus),
         (status = 404, description = "not-found (also when the caller may not see it)", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "unavailable (transfer store)", body = crate::problem::Problem, content_type = "application/problem+json"),
     ),
     security(("partner_token" = []))
 )]
@@ -167,6 +168,7 @@ pub struct ReceivedRecord {
         (status = 200, description = "The record as received", body = ReceivedRecord),
         (status = 403, description = "role-not-permitted", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 404, description = "not-found", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "unavailable (transfer store)", body = crate::problem::Problem, content_type = "application/problem+json"),
     ),
     security(("partner_token" = []))
 )]

@@ -36,7 +36,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(cmd) => token::run(&config, cmd),
-        Command::Policy(PolicyCommand::Test { dir }) => policy_test(&dir),
+        Command::Policy(PolicyCommand::Test { dir }) => {
+            policy_test(&gateway_policy::PolicySource::configured(
+                dir.as_deref().or(config.policy_dir.as_deref()),
+            ))
+        }
         Command::Audit(cmd) => audit::run(&config, cmd).await,
         Command::Keys(cmd) => keys::run(&config, cmd).await,
         Command::Import(ImportCommand::Nccis(args)) => {
@@ -58,9 +62,10 @@ pub async fn open_store(config: &GatewayConfig) -> anyhow::Result<Arc<dyn Store>
         .context("cannot open the database")
 }
 
-fn policy_test(dir: &std::path::Path) -> anyhow::Result<()> {
-    let report = gateway_policy::run_cases(dir, &dir.join("tests"))
-        .with_context(|| format!("policy set in {}", dir.display()))?;
+/// Validates the policy set and runs its own cases (the errors name the directory).
+fn policy_test(source: &gateway_policy::PolicySource) -> anyhow::Result<()> {
+    let report = gateway_policy::run_source_cases(source)?;
+    println!("{source}");
     println!("{}", report.to_string().trim_end());
     anyhow::ensure!(report.is_success(), "policy cases failed");
     Ok(())

@@ -12,6 +12,9 @@ pub async fn run(mut config: GatewayConfig, args: ServeArgs) -> anyhow::Result<(
     if let Some(listen) = args.listen {
         config.listen = listen;
     }
+    if let Some(dir) = args.policy_dir {
+        config.policy_dir = Some(dir);
+    }
     let dev_pki = match &config.dev_pki {
         Some(dir) => {
             let (pki, created) = DevPki::open_or_create(dir).context("dev PKI")?;

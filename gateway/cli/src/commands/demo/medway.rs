@@ -30,7 +30,7 @@ pub struct Medway {
 }
 
 /// Makes Medway's folder afresh and starts its gateway on loopback.
-pub async fn start_medway(dir: &Path, policy_dir: &Path) -> anyhow::Result<Medway> {
+pub async fn start_medway(dir: &Path, policy_dir: Option<&Path>) -> anyhow::Result<Medway> {
     let dir = dir.join("medway");
     if dir.exists() {
         std::fs::remove_dir_all(&dir)

@@ -62,7 +62,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         pki.partners.len()
     );
 
-    let medway = medway::start_medway(&dir, &args.policy_dir).await?;
+    let medway = medway::start_medway(&dir, args.policy_dir.as_deref()).await?;
     println!(
         "  neighbour  Medway (LA {}) gateway listening on {}",
         medway::MEDWAY_LA,
@@ -75,7 +75,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             ca: pki.ca_cert(),
             crl: pki.crl(),
         },
-        &args.policy_dir,
+        args.policy_dir.as_deref(),
         &keys_dir,
         DEMO_LA,
     );
@@ -150,11 +150,11 @@ pub struct DemoTls {
     pub crl: PathBuf,
 }
 
-/// A demo gateway on a free loopback port: the dev audience, the authority `la_code`, every
-/// other setting at its default.
+/// A demo gateway on a free loopback port: the dev audience, the authority `la_code`, the
+/// policy directory given (or the built-in set), every other setting at its default.
 pub fn loopback_settings(
     tls: DemoTls,
-    policy_dir: &std::path::Path,
+    policy_dir: Option<&std::path::Path>,
     keys_dir: &std::path::Path,
     la_code: &str,
 ) -> ServerSettings {
@@ -175,7 +175,7 @@ pub fn loopback_settings(
             max_lifetime_secs: 3600,
         },
         reload_poll: Duration::from_secs(3600),
-        policy_dir: policy_dir.to_owned(),
+        policy_dir: policy_dir.map(std::path::Path::to_owned),
         keys_dir: keys_dir.to_owned(),
         disclosure: gateway_api::DisclosureSettings {
             home_la_code: la_code.into(),
