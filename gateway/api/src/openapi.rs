@@ -326,6 +326,7 @@ mod tests {
             opened_at: now,
             window_ends_at: now,
             uses: 1,
+            refused: false,
             status: gateway_store::AlertStatus::Open,
             reviewed_by: None,
             reviewed_at: None,

@@ -76,6 +76,8 @@ pub struct AlertView {
     pub window_ends_at: String,
     /// Requests made under this alert's window (1 when opened).
     pub uses: i64,
+    /// A claim the policy refused: nothing was released and no window opened.
+    pub refused: bool,
     /// `open` or `reviewed`.
     pub status: String,
     pub reviewed_by: Option<String>,
