@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod disclosure_log;
+mod edge_limits;
 mod exchanges;
 mod handshake;
 mod log_store;

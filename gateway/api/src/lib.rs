@@ -12,6 +12,7 @@ pub mod consents;
 pub mod crash;
 pub mod disclose;
 mod json_body;
+pub mod limits;
 pub mod openapi;
 mod ops;
 pub mod oversight;

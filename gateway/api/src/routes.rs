@@ -65,13 +65,13 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/log/consistency", get(oversight::consistency))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
-    Router::new()
+    let routes = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/openapi.json", get(openapi::serve))
         .merge(v1)
-        .fallback(|| async { Problem::not_found() })
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        .fallback(|| async { Problem::not_found() });
+    crate::limits::around(routes, state.http)
         .layer(middleware::from_fn(request_id::assign))
         .with_state(state)
 }
