@@ -23,6 +23,7 @@ on_both_backends!(
     an_early_answer_drains_the_body_and_keeps_the_connection_usable,
     an_early_answer_to_a_body_that_never_comes_says_connection_close,
     a_request_still_waiting_for_its_body_at_the_request_timeout_is_408,
+    h2_is_served_under_the_same_limits,
 );
 
 /// The address silent clients connect from: another loopback address than the partner's.
@@ -341,5 +342,56 @@ async fn a_request_still_waiting_for_its_body_at_the_request_timeout_is_408(back
     assert_eq!(response.status, 408);
     assert_eq!(response.json()["code"], "request-timeout");
     assert_eq!(response.header("connection"), Some("close"));
+    app.stop().await;
+}
+
+type H2Sender = hyper::client::conn::http2::SendRequest<http_body_util::Empty<bytes::Bytes>>;
+
+/// An h2 connection (ALPN `h2`) and the task driving it, which ends when the connection does.
+async fn connect_h2(
+    app: &TestApp,
+    partner: &TestPartner,
+) -> (H2Sender, tokio::task::JoinHandle<hyper::Result<()>>) {
+    let tcp = TcpStream::connect(app.addr).await.unwrap();
+    let tls = gateway_tests::raw::tls_over(&app.pki, &partner.cert, tcp, b"h2").await;
+    let (sender, connection) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(tls),
+    )
+    .await
+    .unwrap();
+    (sender, tokio::spawn(connection))
+}
+
+fn h2_get(path: &str) -> http::Request<http_body_util::Empty<bytes::Bytes>> {
+    http::Request::get(format!("https://localhost{path}"))
+        .body(http_body_util::Empty::new())
+        .unwrap()
+}
+
+async fn h2_is_served_under_the_same_limits(backend: Backend) {
+    let keep_alive = Duration::from_secs(1);
+    let (app, yot) = setup(backend, limits(|l| l.keep_alive_timeout = keep_alive)).await;
+
+    let (mut sender, mut driver) = connect_h2(&app, &yot).await;
+    let health = sender.send_request(h2_get("/healthz")).await.unwrap();
+    assert_eq!(health.version(), http::Version::HTTP_2);
+    assert_eq!(health.status(), 200);
+    // An idle h2 connection is closed (GOAWAY) after the keep-alive timeout.
+    let idle_from = Instant::now();
+    let ended = tokio::time::timeout(keep_alive * 4, &mut driver).await;
+    assert!(ended.is_ok(), "the idle h2 connection was not closed");
+    assert!(idle_from.elapsed() >= keep_alive - Duration::from_millis(200));
+
+    // A head over the limit is refused on h2 too: 431 from the server, or the client
+    // declines to send what the server's SETTINGS said it would not take.
+    let (mut sender, _driver) = connect_h2(&app, &yot).await;
+    let mut large = h2_get("/healthz");
+    large
+        .headers_mut()
+        .insert("x-padding", "a".repeat(9 * 1024).parse().unwrap());
+    if let Ok(response) = sender.send_request(large).await {
+        assert_eq!(response.status(), 431);
+    }
     app.stop().await;
 }

@@ -56,6 +56,36 @@ pub async fn connect_from(source: IpAddr, addr: SocketAddr) -> std::io::Result<T
     socket.connect(addr).await
 }
 
+/// A TLS client connection with `cert`, offering the one ALPN protocol `alpn`.
+pub async fn tls_over(
+    pki: &TestPki,
+    cert: &IssuedCert,
+    tcp: TcpStream,
+    alpn: &[u8],
+) -> TlsStream<TcpStream> {
+    tcp.set_nodelay(true).unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(pki.ca.cert_pem().as_bytes()).unwrap())
+        .unwrap();
+    let chain = CertificateDer::pem_slice_iter(cert.cert_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_slice(cert.key_pem.as_bytes()).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_client_auth_cert(chain, key)
+        .unwrap();
+    config.alpn_protocols = vec![alpn.to_vec()];
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(ServerName::try_from("localhost").unwrap(), tcp)
+        .await
+        .unwrap()
+}
+
 impl RawTls {
     /// Handshakes with `cert` as the client certificate.
     pub async fn connect(pki: &TestPki, cert: &IssuedCert, addr: SocketAddr) -> Self {
@@ -65,29 +95,8 @@ impl RawTls {
 
     /// Handshakes over an already connected TCP stream.
     pub async fn over(pki: &TestPki, cert: &IssuedCert, tcp: TcpStream) -> Self {
-        tcp.set_nodelay(true).unwrap();
-        let mut roots = rustls::RootCertStore::empty();
-        roots
-            .add(CertificateDer::from_pem_slice(pki.ca.cert_pem().as_bytes()).unwrap())
-            .unwrap();
-        let chain = CertificateDer::pem_slice_iter(cert.cert_pem.as_bytes())
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap();
-        let key = PrivateKeyDer::from_pem_slice(cert.key_pem.as_bytes()).unwrap();
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut config = ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_client_auth_cert(chain, key)
-            .unwrap();
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
-        let stream = tokio_rustls::TlsConnector::from(Arc::new(config))
-            .connect(ServerName::try_from("localhost").unwrap(), tcp)
-            .await
-            .unwrap();
         RawTls {
-            stream,
+            stream: tls_over(pki, cert, tcp, b"http/1.1").await,
             pending: Vec::new(),
         }
     }

@@ -17,6 +17,9 @@ use super::HttpLimits;
 #[derive(Debug)]
 pub(crate) struct Activity {
     opened: Instant,
+    /// Whether a byte arriving between requests starts a request head (HTTP/1.1). On h2 it
+    /// may be a control frame (a PING, a window update), so only streams count there.
+    heads_from_bytes: bool,
     state: Mutex<State>,
     /// Woken when the deadlines may have moved (a request ended, a head began).
     pub(crate) changed: Notify,
@@ -45,9 +48,10 @@ pub(crate) enum Due {
 }
 
 impl Activity {
-    pub(crate) fn new(now: Instant) -> Arc<Self> {
+    pub(crate) fn new(now: Instant, heads_from_bytes: bool) -> Arc<Self> {
         Arc::new(Activity {
             opened: now,
+            heads_from_bytes,
             state: Mutex::new(State {
                 in_flight: 0,
                 idle_since: now,
@@ -65,6 +69,9 @@ impl Activity {
     }
 
     fn bytes_arrived(&self) {
+        if !self.heads_from_bytes {
+            return;
+        }
         let mut state = self.lock();
         if state.in_flight == 0 && state.head_started.is_none() {
             state.head_started = Some(Instant::now());
@@ -203,7 +210,7 @@ mod tests {
     #[test]
     fn an_idle_connection_is_due_after_the_keep_alive_timeout() {
         let start = Instant::now();
-        let activity = Activity::new(start);
+        let activity = Activity::new(start, true);
         let limits = limits();
         assert_eq!(
             activity.due(start, &limits),
@@ -218,7 +225,7 @@ mod tests {
     #[test]
     fn a_started_head_is_due_after_the_header_timeout_and_a_request_in_flight_never_is() {
         let start = Instant::now();
-        let activity = Activity::new(start);
+        let activity = Activity::new(start, true);
         let limits = limits();
         activity.bytes_arrived();
         let later = Instant::now() + limits.header_read_timeout;
@@ -235,6 +242,18 @@ mod tests {
         assert_eq!(
             activity.due(start + limits.max_connection_age, &limits),
             Due::Aged
+        );
+    }
+
+    #[test]
+    fn on_h2_arriving_bytes_are_not_a_head_and_idleness_still_counts() {
+        let start = Instant::now();
+        let activity = Activity::new(start, false);
+        let limits = limits();
+        activity.bytes_arrived();
+        assert_eq!(
+            activity.due(start + limits.keep_alive_timeout, &limits),
+            Due::Idle
         );
     }
 }

@@ -4,7 +4,8 @@
 //! Each connection is served by hyper (HTTP/1.1, or h2 when ALPN chose it) and watched by
 //! its own task, which closes it when:
 //! - the head of a request has begun but is not complete within `header_read_timeout`
-//!   (slowloris): closed at once;
+//!   (slowloris): closed at once (HTTP/1.1; on h2, where bytes between requests may be
+//!   control frames, the h2 stack's own limits and the idle timeout apply);
 //! - no request is in flight and no byte has arrived for `keep_alive_timeout`: closed
 //!   gracefully (hyper closes an idle connection at once);
 //! - it has been open for `max_connection_age`: the request in flight finishes, then it
@@ -199,7 +200,8 @@ async fn serve_connection<S, B>(
     B::Data: Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let activity = Activity::new(Instant::now());
+    let h2 = conn.stream.get_ref().1.alpn_protocol() == Some(b"h2");
+    let activity = Activity::new(Instant::now(), !h2);
     let close = Arc::new(Notify::new());
     let remote = conn.remote;
     let peer = ClientPeer {
@@ -208,7 +210,6 @@ async fn serve_connection<S, B>(
         trust: conn.trust.clone(),
         close: close.clone(),
     };
-    let h2 = conn.stream.get_ref().1.alpn_protocol() == Some(b"h2");
     let io = TokioIo::new(Watched {
         inner: conn.stream,
         activity: activity.clone(),
