@@ -213,8 +213,8 @@ impl RunningServer {
         }
     }
 
-    /// Removes the token-use records that can no longer matter now, as the periodic purge
-    /// does (for tests, and an operator's maintenance command).
+    /// Removes the token-use records that can no longer matter now, exactly as the periodic
+    /// purge does (so a test can run it at a moment of its choosing).
     pub async fn purge_token_uses(&self) -> Result<u64, StoreError> {
         purge_token_uses(self.state.store.as_ref(), self.state.tokens.leeway_secs).await
     }
