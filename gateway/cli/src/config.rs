@@ -402,3 +402,46 @@ pub fn prepare_database_dir(url: &str) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example() -> GatewayConfig {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../gateway.example.toml");
+        Figment::from(Serialized::defaults(GatewayConfig::defaults(false)))
+            .merge(Toml::file(path))
+            .extract()
+            .expect("gateway.example.toml is a valid configuration")
+    }
+
+    #[test]
+    fn the_example_configuration_states_the_default_edge_limits() {
+        let config = example();
+        let tls = config.tls_settings().expect("valid TLS settings");
+        assert_eq!(
+            tls.first_byte_timeout,
+            TlsSettings::DEFAULT_FIRST_BYTE_TIMEOUT
+        );
+        assert_eq!(
+            tls.max_handshakes_per_source,
+            TlsSettings::DEFAULT_MAX_HANDSHAKES_PER_SOURCE
+        );
+        assert_eq!(config.http_limits(), HttpLimits::default());
+    }
+
+    #[test]
+    fn a_configuration_without_the_new_limit_keys_gets_the_defaults() {
+        let config: GatewayConfig =
+            Figment::from(Serialized::defaults(GatewayConfig::defaults(false)))
+                .merge(Toml::string("[http]\nmax_body_bytes = 4096\n"))
+                .extract()
+                .expect("valid");
+        let limits = config.http_limits();
+        assert_eq!(limits.max_body_bytes, 4096);
+        assert_eq!(
+            limits.request_timeout,
+            HttpLimits::default().request_timeout
+        );
+    }
+}

@@ -106,6 +106,7 @@ async fn accept_loop(
     sources: Arc<SourceSlots>,
     handshakes: Handshakes,
 ) {
+    let mut refusals = Refusals::default();
     loop {
         // Queue rather than drop: with every slot taken, stop accepting until one frees.
         let permit = tokio::select! {
@@ -128,12 +129,37 @@ async fn accept_loop(
             () = handshakes.ready.closed() => return,
         };
         let Some(source) = sources.claim(remote.ip()) else {
-            // Debug, not warn: a flood would otherwise write a line per connection.
-            tracing::debug!(%remote, "too many handshakes from this source; connection closed");
+            refusals.note(remote);
             continue;
         };
         let _ = tcp_stream.set_nodelay(true);
         tokio::spawn(handshakes.clone().run(tcp_stream, remote, permit, source));
+    }
+}
+
+/// Connections closed for their source's share, reported at most once per
+/// [`Refusals::EVERY`] so that a flood cannot flood the log too.
+#[derive(Debug, Default)]
+struct Refusals {
+    since_report: u64,
+    reported: Option<std::time::Instant>,
+}
+
+impl Refusals {
+    const EVERY: Duration = Duration::from_secs(10);
+
+    fn note(&mut self, remote: SocketAddr) {
+        self.since_report += 1;
+        tracing::debug!(%remote, "too many handshakes from this source; connection closed");
+        if self.reported.is_none_or(|at| at.elapsed() >= Self::EVERY) {
+            tracing::warn!(
+                %remote,
+                closed = self.since_report,
+                "connections closed because their source was over its handshake share"
+            );
+            self.since_report = 0;
+            self.reported = Some(std::time::Instant::now());
+        }
     }
 }
 
