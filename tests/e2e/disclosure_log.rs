@@ -777,9 +777,12 @@ fn node_settings(pki: &TestPki) -> ServerSettings {
             client_ca_bundle: pki.path("ca.pem"),
             crls: vec![pki.path("crl.pem")],
             crl_expiry: CrlExpiry::Reject,
+            first_byte_timeout: TlsSettings::DEFAULT_FIRST_BYTE_TIMEOUT,
             handshake_timeout: Duration::from_secs(10),
             max_concurrent_handshakes: 256,
+            max_handshakes_per_source: TlsSettings::DEFAULT_MAX_HANDSHAKES_PER_SOURCE,
         },
+        http: gateway_edge::HttpLimits::default(),
         tokens: gateway_auth::TokenPolicy {
             audience: AUDIENCE.into(),
             leeway_secs: 5,

@@ -13,6 +13,7 @@ on_both_backends!(
     certificate_from_another_ca_is_refused,
     expired_certificate_is_refused,
     revoked_certificate_is_refused,
+    revoked_certificate_is_refused_on_a_connection_opened_before_the_revocation,
     certificate_without_client_auth_usage_is_refused,
     health_and_readiness_answer,
 );
@@ -95,6 +96,57 @@ async fn revoked_certificate_is_refused(backend: Backend) {
     );
     let reason = assert_refused_by_tls(app.whoami(&yot.cert, &yot.token()).await);
     assert!(reason.contains("CertificateRevoked"), "{reason}");
+    app.stop().await;
+}
+
+async fn revoked_certificate_is_refused_on_a_connection_opened_before_the_revocation(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let yot = app
+        .register("kent-yot", AgencyKind::YouthOffendingTeam)
+        .await;
+    let jcp = app
+        .register("jcp-maidstone", AgencyKind::JobcentrePlus)
+        .await;
+    let mut revoked_live = app.connect(&yot).await;
+    let mut other_live = app.connect(&jcp).await;
+    for (conn, partner) in [(&mut revoked_live, &yot), (&mut other_live, &jcp)] {
+        let before = conn
+            .get("/v1/whoami", Some(&partner.token()))
+            .await
+            .unwrap();
+        assert_eq!(before.status, 200);
+    }
+
+    app.pki.revoke(&yot.cert);
+    assert!(
+        app.server.tls.reload(false).await.unwrap(),
+        "the CRL changed"
+    );
+
+    // The same keep-alive connection, opened and used before the CRL changed.
+    assert!(revoked_live.is_open());
+    let after = revoked_live
+        .get("/v1/whoami", Some(&yot.token()))
+        .await
+        .unwrap();
+    crate::assert_problem(&after, 403, "certificate-not-accepted");
+    assert_eq!(
+        after
+            .headers
+            .get("connection")
+            .and_then(|v| v.to_str().ok()),
+        Some("close")
+    );
+    // Nor does anything else get through on it, not even an unauthenticated probe.
+    assert!(revoked_live.get("/healthz", None).await.is_err());
+    // The other partner's live connection is untouched.
+    let other = other_live
+        .get("/v1/whoami", Some(&jcp.token()))
+        .await
+        .unwrap();
+    assert_eq!(other.status, 200);
     app.stop().await;
 }
 

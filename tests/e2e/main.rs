@@ -4,6 +4,7 @@
 
 mod disclosure_leaks;
 mod disclosure_log;
+mod edge_limits;
 mod exchanges;
 mod handshake;
 mod log_store;

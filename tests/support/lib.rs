@@ -10,6 +10,7 @@ mod database;
 mod pki;
 mod provider;
 pub mod proxy;
+pub mod raw;
 pub mod transfer_pair;
 
 use std::net::SocketAddr;
@@ -21,7 +22,7 @@ use gateway_api::upstream::UpstreamSettings;
 use gateway_auth::TokenPolicy;
 use gateway_auth::mint::{TokenRequest, sign};
 use gateway_client::{ClientError, ClientIdentity, Connection};
-use gateway_edge::{CrlExpiry, TlsSettings};
+use gateway_edge::{CrlExpiry, HttpLimits, TlsSettings};
 use gateway_pki::{IssuedCert, TokenKeyAlgorithm, TokenSigningKey};
 use gateway_store::{AgencyKind, Store};
 
@@ -118,17 +119,25 @@ pub struct TestApp {
 /// How a test wants its gateway.
 #[derive(Clone, Copy)]
 pub struct AppOptions {
+    pub first_byte_timeout: Duration,
     pub handshake_timeout: Duration,
+    pub max_concurrent_handshakes: usize,
+    pub max_handshakes_per_source: usize,
     pub reload_poll: Duration,
     pub crl_expiry: CrlExpiry,
+    pub http: HttpLimits,
 }
 
 impl Default for AppOptions {
     fn default() -> Self {
         AppOptions {
+            first_byte_timeout: TlsSettings::DEFAULT_FIRST_BYTE_TIMEOUT,
             handshake_timeout: Duration::from_secs(10),
+            max_concurrent_handshakes: 256,
+            max_handshakes_per_source: TlsSettings::DEFAULT_MAX_HANDSHAKES_PER_SOURCE,
             reload_poll: Duration::from_millis(100),
             crl_expiry: CrlExpiry::Reject,
+            http: HttpLimits::default(),
         }
     }
 }
@@ -192,9 +201,12 @@ pub fn settings_for(
             client_ca_bundle: pki.path("ca.pem"),
             crls: vec![pki.path("crl.pem")],
             crl_expiry: options.crl_expiry,
+            first_byte_timeout: options.first_byte_timeout,
             handshake_timeout: options.handshake_timeout,
-            max_concurrent_handshakes: 256,
+            max_concurrent_handshakes: options.max_concurrent_handshakes,
+            max_handshakes_per_source: options.max_handshakes_per_source,
         },
+        http: options.http,
         tokens: TokenPolicy {
             audience: AUDIENCE.into(),
             leeway_secs: 5,

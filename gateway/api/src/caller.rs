@@ -1,10 +1,11 @@
 //! Who is calling: the registered partner behind the client certificate, and the officer
 //! behind the token. Runs before every `/v1` handler.
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Extension, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use gateway_adapters::yot::CaseReference;
 use gateway_auth::TokenError;
 use gateway_edge::ClientPeer;
 use gateway_store::{Partner, PartnerStatus, TokenUse};
@@ -55,13 +56,32 @@ fn unauthorised(err: TokenError) -> Problem {
         .with_detail(err.to_string())
 }
 
+fn ambiguous_authorization() -> Problem {
+    Problem::new(
+        StatusCode::BAD_REQUEST,
+        "authorization-ambiguous",
+        "The request carries more than one Authorization header",
+    )
+}
+
 /// Resolves the partner (403) and verifies the token (401), then runs the handler.
 pub async fn authenticate(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<ClientPeer>,
+    Extension(peer): Extension<ClientPeer>,
     mut request: Request,
     next: Next,
 ) -> Response {
+    // Two tokens: which one the caller meant is not for the gateway to guess (a proxy that
+    // adds its own header in front of the partner's would otherwise decide who acts).
+    if request
+        .headers()
+        .get_all(header::AUTHORIZATION)
+        .iter()
+        .nth(1)
+        .is_some()
+    {
+        return ambiguous_authorization().into_response();
+    }
     // Owned before any await: a borrowed request body is not Send.
     let token = bearer_token(&request).map(str::to_owned);
     match identify(&state, &peer, token.as_deref()).await {
@@ -128,6 +148,19 @@ async fn identify(
         })?;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         gateway_auth::verify(token, &keys, &state.tokens, &identity.fingerprint, now)
+    });
+    // The token's case reference obeys the rule of the request body's, so no identifier
+    // (a UPN, a NINO) reaches the log through it.
+    let verified = verified.and_then(|v| {
+        let case_ok = v
+            .case_reference
+            .as_ref()
+            .is_none_or(|case| CaseReference::try_from(case.clone()).is_ok());
+        if case_ok {
+            Ok(v)
+        } else {
+            Err(TokenError::ClaimsInvalid)
+        }
     });
     let verified = match verified {
         Ok(v) => v,

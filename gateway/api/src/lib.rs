@@ -13,6 +13,7 @@ pub mod crash;
 pub mod disclose;
 pub mod error;
 mod json_body;
+pub mod limits;
 pub mod openapi;
 mod ops;
 pub mod oversight;

@@ -110,10 +110,10 @@ fn add(router: Router<AppState>, routes: Vec<Route>) -> Router<AppState> {
 pub fn router(state: AppState) -> Router {
     let v1 = add(Router::new(), partner_routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
-    add(Router::new(), open_routes())
+    let routes = add(Router::new(), open_routes())
         .merge(v1)
-        .fallback(|| async { Problem::not_found() })
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        .fallback(|| async { Problem::not_found() });
+    crate::limits::around(routes, state.http)
         // Inside the request id's scope, so the problems it makes carry the id as `instance`.
         .layer(middleware::from_fn(every_error_is_a_problem))
         .layer(middleware::from_fn(request_id::assign))

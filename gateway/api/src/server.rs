@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use gateway_auth::TokenPolicy;
 use gateway_disclosure::{DisclosureLog, KeyFileError, LogError, LogKeys, LogSettings};
-use gateway_edge::{ClientPeer, ReloadableTls, TlsError, TlsListener, TlsSettings};
+use gateway_edge::{HttpLimits, ReloadableTls, TlsError, TlsListener, TlsSettings};
 use gateway_matching::{IndexEntry, SubjectIndex};
 use gateway_policy::{PolicyEngine, PolicyError, PolicySource};
 use gateway_store::{Store, StoreError};
@@ -25,6 +25,8 @@ use crate::{AppState, DisclosureSettings, Services, router};
 pub struct ServerSettings {
     pub listen: SocketAddr,
     pub tls: TlsSettings,
+    /// Request head, body, keep-alive, connection age and request time limits.
+    pub http: HttpLimits,
     pub tokens: TokenPolicy,
     /// How often the TLS files are checked for changes (SIGHUP also reloads at once).
     pub reload_poll: Duration,
@@ -79,7 +81,7 @@ pub struct RunningServer {
     pub tls: Arc<ReloadableTls>,
     state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
-    serving: JoinHandle<io::Result<()>>,
+    serving: JoinHandle<()>,
     background: Vec<JoinHandle<()>>,
 }
 
@@ -122,18 +124,17 @@ pub async fn start(
         addr: settings.listen,
         source,
     })?;
-    let local_addr =
-        axum::serve::Listener::local_addr(&listener).map_err(|source| StartError::Bind {
-            addr: settings.listen,
-            source,
-        })?;
+    let local_addr = listener.local_addr();
 
     let mut background = vec![
         tokio::spawn(gateway_edge::watch_for_changes(
             tls.clone(),
             settings.reload_poll,
         )),
-        tokio::spawn(purge_token_uses(store.clone())),
+        tokio::spawn(purge_token_uses_periodically(
+            store.clone(),
+            settings.tokens.leeway_secs,
+        )),
     ];
     let state = AppState::new(Services {
         store,
@@ -145,20 +146,14 @@ pub async fn start(
         disclosure: settings.disclosure,
         transfers,
         upstream,
+        http: settings.http,
     });
     background.push(tokio::spawn(crate::transfers::worker::run(state.clone())));
     let app = router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
-    let serving = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<ClientPeer>(),
-        )
-        .with_graceful_shutdown(async {
-            let _ = rx.await;
-        })
-        .await
-    });
+    let serving = tokio::spawn(gateway_edge::serve(listener, app, settings.http, async {
+        let _ = rx.await;
+    }));
     tracing::info!(%local_addr, "gateway listening (mutual TLS)");
     Ok(RunningServer {
         local_addr,
@@ -181,9 +176,7 @@ impl RunningServer {
 
     /// Waits until the server stops (after [`RunningServer::shutdown`] or a fatal error).
     pub async fn wait(&mut self) -> io::Result<()> {
-        let result = (&mut self.serving)
-            .await
-            .unwrap_or_else(|join| Err(io::Error::other(join)));
+        let result = (&mut self.serving).await.map_err(io::Error::other);
         for task in &self.background {
             task.abort();
         }
@@ -232,6 +225,12 @@ impl RunningServer {
         }
     }
 
+    /// Removes the token-use records that can no longer matter now, exactly as the periodic
+    /// purge does (so a test can run it at a moment of its choosing).
+    pub async fn purge_token_uses(&self) -> Result<u64, StoreError> {
+        purge_token_uses(self.state.store.as_ref(), self.state.tokens.leeway_secs).await
+    }
+
     /// The server's shared state (for tests and embedding).
     pub fn state(&self) -> &AppState {
         &self.state
@@ -270,16 +269,26 @@ async fn load_subject_index(store: &dyn Store) -> Result<SubjectIndex, StartErro
     Ok(index)
 }
 
-/// Token-use records are only needed until their token expires.
-async fn purge_token_uses(store: Arc<dyn Store>) {
-    let mut ticker = tokio::time::interval(Duration::from_secs(600));
+/// How often token-use records that can no longer matter are removed.
+const TOKEN_USE_PURGE_INTERVAL: Duration = Duration::from_secs(600);
+
+async fn purge_token_uses_periodically(store: Arc<dyn Store>, leeway_secs: u64) {
+    let mut ticker = tokio::time::interval(TOKEN_USE_PURGE_INTERVAL);
     loop {
         ticker.tick().await;
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        match store.purge_token_uses(now).await {
+        match purge_token_uses(store.as_ref(), leeway_secs).await {
             Ok(n) if n > 0 => tracing::debug!(purged = n, "expired token-use records removed"),
             Ok(_) => {}
             Err(err) => tracing::warn!(error = %err, "could not purge token-use records"),
         }
     }
+}
+
+/// Removes the token-use records of tokens that can no longer be accepted. A token is
+/// accepted until `exp + leeway`, so its record must live that long too: purging at `exp`
+/// would let a used token in again for the leeway.
+async fn purge_token_uses(store: &dyn Store, leeway_secs: u64) -> Result<u64, StoreError> {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let leeway = i64::try_from(leeway_secs).unwrap_or(i64::MAX);
+    store.purge_token_uses(now.saturating_sub(leeway)).await
 }

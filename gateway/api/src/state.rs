@@ -61,6 +61,8 @@ pub struct AppState {
     pub transfers: Arc<crate::transfers::Transfers>,
     /// Exchanges answered by a partner's own service instead of the local store.
     pub upstream: Arc<crate::upstream::Upstreams>,
+    /// Body size and request time limits (the edge's other limits are per connection).
+    pub http: gateway_edge::HttpLimits,
     keys: Arc<KeyCache>,
 }
 
@@ -76,6 +78,7 @@ pub struct Services {
     pub disclosure: DisclosureSettings,
     pub transfers: crate::transfers::Transfers,
     pub upstream: crate::upstream::Upstreams,
+    pub http: gateway_edge::HttpLimits,
 }
 
 impl AppState {
@@ -92,6 +95,7 @@ impl AppState {
             disclosure: Arc::new(services.disclosure),
             transfers: Arc::new(services.transfers),
             upstream: Arc::new(services.upstream),
+            http: services.http,
             keys: Arc::default(),
         }
     }

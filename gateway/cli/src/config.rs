@@ -10,7 +10,7 @@ use anyhow::Context;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use gateway_auth::TokenPolicy;
-use gateway_edge::{CrlExpiry, TlsSettings};
+use gateway_edge::{CrlExpiry, HttpLimits, TlsSettings};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::Cli;
@@ -27,6 +27,9 @@ pub struct GatewayConfig {
     /// strictly at start either way.
     pub policy_dir: Option<PathBuf>,
     pub tls: TlsConfig,
+    /// Limits of the HTTP layer (`[http]`; every key optional).
+    #[serde(default)]
+    pub http: HttpConfig,
     pub tokens: TokensConfig,
     /// The disclosure log's signing key and the subject-pseudonym key (created if absent;
     /// every node of a deployment must share them; never commit them).
@@ -143,9 +146,56 @@ pub struct TlsConfig {
     /// `reject` (default): a CRL past its nextUpdate fails its CA's certificates closed.
     /// `warn`: keep using it, with a warning at every load.
     pub crl_expiry: String,
+    /// A connection that sends no byte of its ClientHello within this is closed.
+    #[serde(default = "default_first_byte_timeout_ms")]
+    pub first_byte_timeout_ms: u64,
     pub handshake_timeout_secs: u64,
+    /// Connections accepted and not yet through their handshake; at the cap, new ones wait.
     pub max_concurrent_handshakes: usize,
+    /// Of those, from one source address (IPv6: one /64); beyond it, closed at once.
+    #[serde(default = "default_max_handshakes_per_source")]
+    pub max_handshakes_per_source: usize,
     pub reload_poll_secs: u64,
+}
+
+fn default_first_byte_timeout_ms() -> u64 {
+    duration_ms(TlsSettings::DEFAULT_FIRST_BYTE_TIMEOUT)
+}
+
+fn default_max_handshakes_per_source() -> usize {
+    TlsSettings::DEFAULT_MAX_HANDSHAKES_PER_SOURCE
+}
+
+/// `[http]`: request head, body, time and connection-lifetime limits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// From the first byte of a request head to its end.
+    pub header_read_timeout_secs: u64,
+    /// An open connection with nothing in flight and nothing arriving is closed after this.
+    pub keep_alive_timeout_secs: u64,
+    /// A connection finishes its request in flight and closes after this long.
+    pub max_connection_age_secs: u64,
+    /// Request line and headers (431 beyond it; at least 8192).
+    pub max_header_bytes: usize,
+    /// Request body (413 beyond it).
+    pub max_body_bytes: usize,
+    /// A request's whole handling (408 while the body is still arriving, else 503).
+    pub request_timeout_secs: u64,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        let limits = HttpLimits::default();
+        HttpConfig {
+            header_read_timeout_secs: limits.header_read_timeout.as_secs(),
+            keep_alive_timeout_secs: limits.keep_alive_timeout.as_secs(),
+            max_connection_age_secs: limits.max_connection_age.as_secs(),
+            max_header_bytes: limits.max_header_bytes,
+            max_body_bytes: limits.max_body_bytes,
+            request_timeout_secs: limits.request_timeout.as_secs(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -170,10 +220,13 @@ impl GatewayConfig {
                 client_ca_bundle: pki.join("ca.pem"),
                 crls: vec![pki.join("crl.pem")],
                 crl_expiry: "reject".into(),
-                handshake_timeout_secs: 10,
-                max_concurrent_handshakes: 1024,
+                first_byte_timeout_ms: default_first_byte_timeout_ms(),
+                handshake_timeout_secs: TlsSettings::DEFAULT_HANDSHAKE_TIMEOUT.as_secs(),
+                max_concurrent_handshakes: TlsSettings::DEFAULT_MAX_CONCURRENT_HANDSHAKES,
+                max_handshakes_per_source: default_max_handshakes_per_source(),
                 reload_poll_secs: 5,
             },
+            http: HttpConfig::default(),
             tokens: TokensConfig {
                 audience: "urn:ccis-gateway:dev".into(),
                 leeway_secs: 30,
@@ -306,9 +359,23 @@ impl GatewayConfig {
             client_ca_bundle: self.tls.client_ca_bundle.clone(),
             crls: self.tls.crls.clone(),
             crl_expiry,
+            first_byte_timeout: Duration::from_millis(self.tls.first_byte_timeout_ms.max(1)),
             handshake_timeout: Duration::from_secs(self.tls.handshake_timeout_secs),
             max_concurrent_handshakes: self.tls.max_concurrent_handshakes,
+            max_handshakes_per_source: self.tls.max_handshakes_per_source,
         })
+    }
+
+    pub fn http_limits(&self) -> HttpLimits {
+        let secs = |s: u64| Duration::from_secs(s.max(1));
+        HttpLimits {
+            header_read_timeout: secs(self.http.header_read_timeout_secs),
+            keep_alive_timeout: secs(self.http.keep_alive_timeout_secs),
+            max_connection_age: secs(self.http.max_connection_age_secs),
+            max_header_bytes: self.http.max_header_bytes,
+            max_body_bytes: self.http.max_body_bytes,
+            request_timeout: secs(self.http.request_timeout_secs),
+        }
     }
 
     pub fn token_policy(&self) -> TokenPolicy {
@@ -335,4 +402,47 @@ pub fn prepare_database_dir(url: &str) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example() -> GatewayConfig {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../gateway.example.toml");
+        Figment::from(Serialized::defaults(GatewayConfig::defaults(false)))
+            .merge(Toml::file(path))
+            .extract()
+            .expect("gateway.example.toml is a valid configuration")
+    }
+
+    #[test]
+    fn the_example_configuration_states_the_default_edge_limits() {
+        let config = example();
+        let tls = config.tls_settings().expect("valid TLS settings");
+        assert_eq!(
+            tls.first_byte_timeout,
+            TlsSettings::DEFAULT_FIRST_BYTE_TIMEOUT
+        );
+        assert_eq!(
+            tls.max_handshakes_per_source,
+            TlsSettings::DEFAULT_MAX_HANDSHAKES_PER_SOURCE
+        );
+        assert_eq!(config.http_limits(), HttpLimits::default());
+    }
+
+    #[test]
+    fn a_configuration_without_the_new_limit_keys_gets_the_defaults() {
+        let config: GatewayConfig =
+            Figment::from(Serialized::defaults(GatewayConfig::defaults(false)))
+                .merge(Toml::string("[http]\nmax_body_bytes = 4096\n"))
+                .extract()
+                .expect("valid");
+        let limits = config.http_limits();
+        assert_eq!(limits.max_body_bytes, 4096);
+        assert_eq!(
+            limits.request_timeout,
+            HttpLimits::default().request_timeout
+        );
+    }
 }

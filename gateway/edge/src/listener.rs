@@ -1,48 +1,47 @@
-//! An axum listener that terminates mutual TLS.
+//! The TLS listener: accepts TCP, completes mutual TLS handshakes concurrently, and yields
+//! verified connections.
 //!
-//! The accept loop only accepts TCP connections; each handshake runs in its own task under
-//! a timeout, and finished connections are handed to axum through a channel. At most
-//! `max_concurrent_handshakes` handshakes run at once; beyond that new connections are
-//! closed straight away rather than queued, so a flood cannot grow memory without bound.
+//! The accept loop only accepts; each handshake runs in its own task. Limits, so that
+//! connections that never finish a handshake cannot keep partners out:
+//! - at most `max_concurrent_handshakes` connections between accept and the end of their
+//!   handshake. At the cap the loop waits for a slot before accepting again: new
+//!   connections queue in the kernel's accept queue instead of being closed, and a slot
+//!   frees within `first_byte_timeout` (silent) or `handshake_timeout` (slow);
+//! - at most `max_handshakes_per_source` of them from one source address; beyond that the
+//!   source's new connections are closed at once (it alone could otherwise fill the cap);
+//! - the first byte of the ClientHello within `first_byte_timeout` (about 2 s), then the
+//!   whole handshake within `handshake_timeout`.
 
 use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::time::Duration;
 
-use axum::extract::connect_info::Connected;
-use axum::serve::IncomingStream;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
+use crate::sources::{SourceSlot, SourceSlots};
+use crate::trust::PeerTrust;
 use crate::{PeerIdentity, ReloadableTls};
 
 /// A TLS connection whose client certificate has been verified, with the identity in it.
 #[derive(Debug)]
 pub struct TlsConnection {
-    stream: TlsStream<TcpStream>,
-    remote: SocketAddr,
-    peer: Arc<PeerIdentity>,
+    pub(crate) stream: TlsStream<TcpStream>,
+    pub(crate) remote: SocketAddr,
+    pub(crate) identity: Arc<PeerIdentity>,
+    pub(crate) trust: Arc<PeerTrust>,
 }
 
-/// What handlers see of the connection: `ConnectInfo<ClientPeer>`.
-#[derive(Debug, Clone)]
-pub struct ClientPeer {
-    pub remote: SocketAddr,
-    pub identity: Arc<PeerIdentity>,
-}
+impl TlsConnection {
+    pub fn remote(&self) -> SocketAddr {
+        self.remote
+    }
 
-impl Connected<IncomingStream<'_, TlsListener>> for ClientPeer {
-    fn connect_info(stream: IncomingStream<'_, TlsListener>) -> Self {
-        let conn = stream.io();
-        ClientPeer {
-            remote: conn.remote,
-            identity: conn.peer.clone(),
-        }
+    pub fn identity(&self) -> &Arc<PeerIdentity> {
+        &self.identity
     }
 }
 
@@ -60,134 +59,180 @@ impl Drop for TlsListener {
     }
 }
 
+/// What a handshake task needs besides its connection.
+#[derive(Debug, Clone)]
+struct Handshakes {
+    tls: Arc<ReloadableTls>,
+    first_byte_timeout: Duration,
+    handshake_timeout: Duration,
+    ready: mpsc::Sender<TlsConnection>,
+}
+
 impl TlsListener {
     /// Starts accepting on an already bound TCP listener.
     pub fn new(tcp: TcpListener, tls: Arc<ReloadableTls>) -> io::Result<Self> {
         let local = tcp.local_addr()?;
         let settings = tls.settings();
-        let timeout = settings.handshake_timeout;
         let slots = Arc::new(Semaphore::new(settings.max_concurrent_handshakes.max(1)));
+        let sources = SourceSlots::new(settings.max_handshakes_per_source);
         let (tx, ready) = mpsc::channel(64);
-        let accept_task = tokio::spawn(async move {
-            loop {
-                let (tcp_stream, remote) = tokio::select! {
-                    accepted = tcp.accept() => match accepted {
-                        Ok(pair) => pair,
-                        Err(err) => {
-                            // EMFILE and friends: back off instead of spinning.
-                            tracing::warn!(error = %err, "accept failed");
-                            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                            continue;
-                        }
-                    },
-                    () = tx.closed() => return,
-                };
-                let Ok(permit) = slots.clone().try_acquire_owned() else {
-                    tracing::warn!(%remote, "too many handshakes in progress; connection closed");
-                    continue;
-                };
-                let _ = tcp_stream.set_nodelay(true);
-                let acceptor = TlsAcceptor::from(tls.current());
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    let outcome = tokio::time::timeout(timeout, acceptor.accept(tcp_stream)).await;
-                    drop(permit);
-                    match outcome {
-                        Ok(Ok(stream)) => {
-                            if let Some(conn) = verified(stream, remote) {
-                                let _ = tx.send(conn).await;
-                            }
-                        }
-                        Ok(Err(err)) => {
-                            tracing::info!(%remote, error = %err, "TLS handshake refused");
-                        }
-                        Err(_) => tracing::info!(%remote, "TLS handshake timed out"),
-                    }
-                });
-            }
-        });
+        let handshakes = Handshakes {
+            first_byte_timeout: settings.first_byte_timeout,
+            handshake_timeout: settings.handshake_timeout,
+            tls,
+            ready: tx,
+        };
+        let accept_task = tokio::spawn(accept_loop(tcp, slots, sources, handshakes));
         Ok(TlsListener {
             local,
             ready,
             accept_task,
         })
     }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// The next verified connection; `None` once the accept loop has ended.
+    pub async fn accept(&mut self) -> Option<TlsConnection> {
+        self.ready.recv().await
+    }
 }
 
-fn verified(stream: TlsStream<TcpStream>, remote: SocketAddr) -> Option<TlsConnection> {
+async fn accept_loop(
+    tcp: TcpListener,
+    slots: Arc<Semaphore>,
+    sources: Arc<SourceSlots>,
+    handshakes: Handshakes,
+) {
+    let mut refusals = Refusals::default();
+    loop {
+        // Queue rather than drop: with every slot taken, stop accepting until one frees.
+        let permit = tokio::select! {
+            permit = slots.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => return,
+            },
+            () = handshakes.ready.closed() => return,
+        };
+        let (tcp_stream, remote) = tokio::select! {
+            accepted = tcp.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(err) => {
+                    // EMFILE and friends: back off instead of spinning.
+                    tracing::warn!(error = %err, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = handshakes.ready.closed() => return,
+        };
+        let Some(source) = sources.claim(remote.ip()) else {
+            refusals.note(remote);
+            continue;
+        };
+        let _ = tcp_stream.set_nodelay(true);
+        tokio::spawn(handshakes.clone().run(tcp_stream, remote, permit, source));
+    }
+}
+
+/// Connections closed for their source's share, reported at most once per
+/// [`Refusals::EVERY`] so that a flood cannot flood the log too.
+#[derive(Debug, Default)]
+struct Refusals {
+    since_report: u64,
+    reported: Option<std::time::Instant>,
+}
+
+impl Refusals {
+    const EVERY: Duration = Duration::from_secs(10);
+
+    fn note(&mut self, remote: SocketAddr) {
+        self.since_report += 1;
+        tracing::debug!(%remote, "too many handshakes from this source; connection closed");
+        if self.reported.is_none_or(|at| at.elapsed() >= Self::EVERY) {
+            tracing::warn!(
+                %remote,
+                closed = self.since_report,
+                "connections closed because their source was over its handshake share"
+            );
+            self.since_report = 0;
+            self.reported = Some(std::time::Instant::now());
+        }
+    }
+}
+
+impl Handshakes {
+    async fn run(
+        self,
+        tcp: TcpStream,
+        remote: SocketAddr,
+        permit: OwnedSemaphorePermit,
+        source: SourceSlot,
+    ) {
+        let outcome = self.handshake(tcp, remote).await;
+        // The slots are free once the handshake is over, before the connection is served.
+        drop(source);
+        drop(permit);
+        if let Some(conn) = outcome {
+            let _ = self.ready.send(conn).await;
+        }
+    }
+
+    async fn handshake(&self, tcp: TcpStream, remote: SocketAddr) -> Option<TlsConnection> {
+        let mut first = [0u8; 1];
+        match tokio::time::timeout(self.first_byte_timeout, tcp.peek(&mut first)).await {
+            Ok(Ok(n)) if n > 0 => {}
+            Ok(_) => return None,
+            Err(_) => {
+                tracing::debug!(%remote, "no ClientHello within the first-byte timeout; closed");
+                return None;
+            }
+        }
+        // The configuration current now serves this whole handshake.
+        let loaded = self.tls.loaded();
+        let acceptor = TlsAcceptor::from(loaded.config.clone());
+        match tokio::time::timeout(self.handshake_timeout, acceptor.accept(tcp)).await {
+            Ok(Ok(stream)) => verified(stream, remote, &self.tls, &loaded),
+            Ok(Err(err)) => {
+                tracing::info!(%remote, error = %err, "TLS handshake refused");
+                None
+            }
+            Err(_) => {
+                tracing::info!(%remote, "TLS handshake timed out");
+                None
+            }
+        }
+    }
+}
+
+fn verified(
+    stream: TlsStream<TcpStream>,
+    remote: SocketAddr,
+    tls: &Arc<ReloadableTls>,
+    loaded: &crate::reload::Loaded,
+) -> Option<TlsConnection> {
     let (_, session) = stream.get_ref();
     // The verifier requires a client certificate, so its absence here would be a bug.
-    let der = session.peer_certificates()?.first()?;
-    match PeerIdentity::from_der(der.as_ref()) {
-        Ok(identity) => Some(TlsConnection {
-            stream,
-            remote,
-            peer: Arc::new(identity),
-        }),
+    let chain: Vec<_> = session
+        .peer_certificates()?
+        .iter()
+        .map(|c| c.clone().into_owned())
+        .collect();
+    match PeerIdentity::from_der(chain.first()?.as_ref()) {
+        Ok(identity) => {
+            let trust = PeerTrust::new(chain, identity.not_after, tls.clone(), loaded);
+            Some(TlsConnection {
+                stream,
+                remote,
+                identity: Arc::new(identity),
+                trust: Arc::new(trust),
+            })
+        }
         Err(err) => {
             tracing::warn!(%remote, error = %err, "verified certificate could not be parsed");
             None
         }
-    }
-}
-
-impl axum::serve::Listener for TlsListener {
-    type Io = TlsConnection;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        match self.ready.recv().await {
-            Some(conn) => {
-                let remote = conn.remote;
-                (conn, remote)
-            }
-            // The accept task has ended (it only does when the listener is dropped): behave
-            // as a listener with nothing more to accept.
-            None => std::future::pending().await,
-        }
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        Ok(self.local)
-    }
-}
-
-impl AsyncRead for TlsConnection {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for TlsConnection {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_shutdown(cx)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
     }
 }

@@ -2,13 +2,17 @@
 //!
 //! A rustls `ServerConfig` is immutable (the client CAs and CRLs live inside its verifier),
 //! so a reload builds a new one and swaps it in atomically. Each handshake takes the
-//! configuration current at its start; a live connection keeps the one it was made with.
+//! configuration current at its start. A live connection keeps its session, but each of
+//! its requests asks [`crate::ClientPeer::still_trusted`], which checks the certificate
+//! again against the verifier of the newest configuration once per reload: a revoked
+//! partner loses its open connections too.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use rustls::ServerConfig;
+use rustls::server::danger::ClientCertVerifier;
 use tokio::sync::Mutex;
 
 use crate::server_config::{BuiltConfig, CrlExpiry, TlsError, TlsSettings, build_server_config};
@@ -17,9 +21,19 @@ use crate::server_config::{BuiltConfig, CrlExpiry, TlsError, TlsSettings, build_
 #[derive(Debug)]
 pub struct ReloadableTls {
     settings: TlsSettings,
-    current: ArcSwap<ServerConfig>,
+    current: ArcSwap<Loaded>,
     /// SHA-256 over every file's contents at the last successful load.
     loaded_digest: Mutex<[u8; 32]>,
+}
+
+/// One successful load: the configuration, its client-certificate verifier, and which load
+/// it was (counting from 0), so a connection can tell whether its last check is still
+/// current.
+#[derive(Debug)]
+pub(crate) struct Loaded {
+    pub(crate) config: Arc<ServerConfig>,
+    pub(crate) verifier: Arc<dyn ClientCertVerifier>,
+    pub(crate) generation: u64,
 }
 
 impl ReloadableTls {
@@ -29,7 +43,11 @@ impl ReloadableTls {
         let built = build_server_config(&settings)?;
         report(&settings, &built, "loaded");
         Ok(ReloadableTls {
-            current: ArcSwap::from_pointee(built.config),
+            current: ArcSwap::from_pointee(Loaded {
+                config: Arc::new(built.config),
+                verifier: built.verifier,
+                generation: 0,
+            }),
             settings,
             loaded_digest: Mutex::new(digest),
         })
@@ -37,6 +55,11 @@ impl ReloadableTls {
 
     /// The configuration a new handshake should use.
     pub fn current(&self) -> Arc<ServerConfig> {
+        self.current.load().config.clone()
+    }
+
+    /// The newest load, with its verifier and generation.
+    pub(crate) fn loaded(&self) -> Arc<Loaded> {
         self.current.load_full()
     }
 
@@ -55,7 +78,12 @@ impl ReloadableTls {
         }
         let built = build_server_config(&self.settings)?;
         report(&self.settings, &built, "reloaded");
-        self.current.store(Arc::new(built.config));
+        let generation = self.current.load().generation + 1;
+        self.current.store(Arc::new(Loaded {
+            config: Arc::new(built.config),
+            verifier: built.verifier,
+            generation,
+        }));
         *loaded = digest;
         Ok(true)
     }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use rustls::ServerConfig;
 use rustls::server::WebPkiClientVerifier;
+use rustls::server::danger::ClientCertVerifier;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
 use x509_parser::prelude::FromDer;
@@ -33,8 +34,26 @@ pub struct TlsSettings {
     /// CRLs (PEM, possibly several per file) for those CAs.
     pub crls: Vec<PathBuf>,
     pub crl_expiry: CrlExpiry,
+    /// Longest wait for the first byte of the ClientHello after the TCP connection is
+    /// accepted. Short, because a silent connection holds a handshake slot meanwhile.
+    pub first_byte_timeout: Duration,
+    /// Longest TLS handshake, counted from its first byte.
     pub handshake_timeout: Duration,
+    /// Connections between accept and the end of their handshake, all sources together. At
+    /// the cap new connections wait in the kernel's accept queue until a slot frees.
     pub max_concurrent_handshakes: usize,
+    /// Connections between accept and the end of their handshake from one source address
+    /// (IPv6: one /64). Beyond it that source's new connections are closed at once, so one
+    /// address cannot fill the global cap.
+    pub max_handshakes_per_source: usize,
+}
+
+impl TlsSettings {
+    /// The defaults of the limits, for files given by the caller.
+    pub const DEFAULT_FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(2);
+    pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+    pub const DEFAULT_MAX_CONCURRENT_HANDSHAKES: usize = 1024;
+    pub const DEFAULT_MAX_HANDSHAKES_PER_SOURCE: usize = 32;
 }
 
 /// Why a TLS configuration could not be built. Names files, never their contents.
@@ -63,6 +82,9 @@ fn read_error(path: &Path, err: impl std::fmt::Display) -> TlsError {
 #[derive(Debug)]
 pub struct BuiltConfig {
     pub config: ServerConfig,
+    /// The client-certificate verifier inside `config`, kept to check live connections'
+    /// certificates again after a reload.
+    pub verifier: Arc<dyn ClientCertVerifier>,
     pub crl_count: usize,
     /// CRLs whose nextUpdate has passed (file, and whether they are being refused).
     pub stale_crls: Vec<PathBuf>,
@@ -137,12 +159,13 @@ pub fn build_server_config(settings: &TlsSettings) -> Result<BuiltConfig, TlsErr
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .map_err(|e| TlsError::Rustls(e.to_string()))?
-        .with_client_cert_verifier(verifier)
+        .with_client_cert_verifier(verifier.clone())
         .with_single_cert(chain, key)
         .map_err(|e| TlsError::Rustls(e.to_string()))?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(BuiltConfig {
         config,
+        verifier,
         crl_count,
         stale_crls,
     })

@@ -43,6 +43,7 @@ pub async fn run(mut config: GatewayConfig, args: ServeArgs) -> anyhow::Result<(
     let settings = ServerSettings {
         listen: config.listen,
         tls: config.tls_settings()?,
+        http: config.http_limits(),
         tokens: config.token_policy(),
         reload_poll: Duration::from_secs(config.tls.reload_poll_secs.max(1)),
         policy_dir: config.policy_dir.clone(),

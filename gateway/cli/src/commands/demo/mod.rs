@@ -166,9 +166,12 @@ pub fn loopback_settings(
             client_ca_bundle: tls.ca,
             crls: vec![tls.crl],
             crl_expiry: CrlExpiry::Reject,
+            first_byte_timeout: TlsSettings::DEFAULT_FIRST_BYTE_TIMEOUT,
             handshake_timeout: Duration::from_secs(10),
             max_concurrent_handshakes: 256,
+            max_handshakes_per_source: TlsSettings::DEFAULT_MAX_HANDSHAKES_PER_SOURCE,
         },
+        http: gateway_edge::HttpLimits::default(),
         tokens: gateway_auth::TokenPolicy {
             audience: partner::AUDIENCE.into(),
             leeway_secs: 30,
