@@ -475,7 +475,11 @@ fn fixture_files_are_read() {
     assert_eq!(a.family_name, "D'Souza & Co <Ltd>");
     let rejected = items[1].as_ref().unwrap_err().as_reject().unwrap();
     assert!(rejected.broke(CheckerRule::Nccis(225)), "{rejected}");
-    assert!(items[2].is_ok());
+    // No address, no postcode, no level of need: NCCIS refuses it (priority 1).
+    let rejected = items[2].as_ref().unwrap_err().as_reject().unwrap();
+    for rule in [31, 32, 100] {
+        assert!(rejected.broke(CheckerRule::Nccis(rule)), "{rejected}");
+    }
 }
 
 #[test]

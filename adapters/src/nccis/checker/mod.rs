@@ -182,7 +182,16 @@ pub(crate) fn merge(all: Vec<Violation>) -> Vec<Violation> {
         all.into_iter().partition(|v| v.rule.nccis().is_none());
     out.extend(theirs);
     ours.retain(|g| {
-        !numbered
+        // Only the gateway's checks of a value's form say what a numbered rule says;
+        // structure (text too long, control characters, nesting) is another problem.
+        let same_kind = matches!(
+            g.rule,
+            CheckerRule::MissingField
+                | CheckerRule::InvalidCode
+                | CheckerRule::InvalidIdentifier
+                | CheckerRule::DateFormat
+        );
+        !same_kind || !numbered
             .iter()
             .any(|(field, rejects)| *field == g.field && (*rejects || g.outcome != Outcome::Reject))
     });
