@@ -169,13 +169,13 @@ mod tests {
 /// One list of a record's problems: the numbered findings first, then the
 /// gateway's own. A gateway check on an element a numbered rule already
 /// reports is left out, so the report speaks NCCIS's terms, unless it is the
-/// more serious of the two (a name too long to hold is still refused when the
-/// only numbered rule about names is the informational 908).
+/// more serious of the two (an LA code that is not a code at all is left out
+/// of the record although rule 19 only warns).
 pub(crate) fn merge(all: Vec<Violation>) -> Vec<Violation> {
-    let numbered: Vec<(&'static str, bool)> = all
+    let numbered: Vec<(&'static str, u8)> = all
         .iter()
         .filter(|v| v.rule.nccis().is_some())
-        .map(|v| (v.field, v.outcome == Outcome::Reject))
+        .map(|v| (v.field, severity(v.outcome)))
         .collect();
     let mut out: Vec<Violation> = Vec::with_capacity(all.len());
     let (mut ours, theirs): (Vec<_>, Vec<_>) =
@@ -191,12 +191,22 @@ pub(crate) fn merge(all: Vec<Violation>) -> Vec<Violation> {
                 | CheckerRule::InvalidIdentifier
                 | CheckerRule::DateFormat
         );
-        !same_kind || !numbered
-            .iter()
-            .any(|(field, rejects)| *field == g.field && (*rejects || g.outcome != Outcome::Reject))
+        !same_kind
+            || !numbered
+                .iter()
+                .any(|(field, sev)| *field == g.field && *sev >= severity(g.outcome))
     });
     out.extend(ours);
     out
+}
+
+/// Reject > the value left out > a warning.
+fn severity(o: Outcome) -> u8 {
+    match o {
+        Outcome::Reject => 2,
+        Outcome::Drop => 1,
+        Outcome::Warn => 0,
+    }
 }
 
 /// Take out of an imported record the values its numbered warnings left
@@ -210,8 +220,6 @@ pub(crate) fn leave_out_dropped(p: &mut YoungPerson, warnings: &[Violation]) {
         match n {
             5 => p.gender = gateway_domain::Gender::NotKnown,
             7 => p.ethnicity = None,
-            19 => p.educated_la = None,
-            24 => p.la_at_year_11 = None,
             30 | 907 => p.uln = None,
             38 => p.upn = None,
             39 => {
@@ -220,21 +228,12 @@ pub(crate) fn leave_out_dropped(p: &mut YoungPerson, warnings: &[Violation]) {
                     a.ukprn = None;
                 }
             }
-            43 => {
-                p.placeholder_postcode = None;
-                if let Ok(a) = gateway_domain::Address::new(
-                    p.address.lines().to_vec(),
-                    p.address.town().map(str::to_owned),
-                    p.address.county().map(str::to_owned),
-                    None,
-                ) {
-                    p.address = a;
-                }
-            }
             101 => p.level_of_need = None,
             102 => p.send = gateway_domain::SenProvision::NoProvision,
             302 => p.intended_destination = None,
-            // 104, 244, 304: the mapping never takes a value outside the list.
+            // 104, 244, 304: the mapping never takes a value outside the list. 19, 24
+            // and 43 keep a value the record can hold (a former LA code, a postcode
+            // without its space); one it cannot hold the mapping leaves out (GW-009).
             _ => {}
         }
     }

@@ -8,7 +8,8 @@
 //! listed in the table rather than coded: where the value a rule refuses
 //! cannot be held by the canonical record (a gender outside the code list, an
 //! ethnicity code that does not exist, ...), the record is imported *without
-//! that value* (`Drop`); and an optional identifier (ULN, UPN, UKPRN) is
+//! that value* (`Drop`; a value the record can hold, such as a former LA code
+//! or a postcode without its space, is kept: `Warn`); and an optional identifier (ULN, UPN, UKPRN) is
 //! dropped, never the young person, whatever the rule's priority (907).
 
 use serde::Serialize;
@@ -88,8 +89,8 @@ rules! {
     13, 2, "TransferredToLACode", W, "CohortStatus T requires TransferredToLACode";
     14, 1, "LeadLEA", R, "LeadLEA is missing";
     15, 1, "LeadLEA", R, "LeadLEA is not an English LA code";
-    19, 2, "EducatedLEA", D, "EducatedLEA is not a recognised LA code";
-    24, 2, "LEACodeAtYear11", D, "LEACodeAtYear11 is not a recognised LA code";
+    19, 2, "EducatedLEA", W, "EducatedLEA is not a recognised LA code";
+    24, 2, "LEACodeAtYear11", W, "LEACodeAtYear11 is not a recognised LA code";
     25, 1, "LEACodeAtYear11", R, "LEACodeAtYear11 differs from the Year 11 guarantee's LEACode";
     26, 2, "LeadLEA", W, "LeadLEA is not one of the file header's SourceLEAs";
     27, 1, "GuaranteeStatus", R, "GuaranteeStatus is not valid for its year";
@@ -104,7 +105,7 @@ rules! {
     40, 1, "SENDFlag", R, "academic age 18 or over requires SENDFlag Y";
     41, 1, "TransferredToLACode", R, "TransferredToLACode must not be 004 (unknown)";
     42, 1, "TransferredToLACode", R, "TransferredToLACode must differ from LeadLEA";
-    43, 2, "Postcode", D, "Postcode is not in the form A9 9AA .. AA9A 9AA";
+    43, 2, "Postcode", W, "Postcode is not in the form A9 9AA .. AA9A 9AA";
     100, 1, "LevelOfNeedCode", R, "LevelOfNeedCode is missing";
     101, 2, "LevelOfNeedCode", D, "LevelOfNeedCode must be 1, 2 or 3";
     102, 2, "SENDFlag", D, "SENDFlag must be Y or N (held as N)";
