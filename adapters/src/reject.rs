@@ -111,8 +111,9 @@ impl CheckerRule {
     /// otherwise (an optional identifier is dropped, not the record).
     pub fn default_outcome(self) -> Outcome {
         match self {
-            CheckerRule::Nccis(n) => crate::nccis::checker::table::rule(n)
-                .map_or(Outcome::Reject, |r| r.outcome),
+            CheckerRule::Nccis(n) => {
+                crate::nccis::checker::table::rule(n).map_or(Outcome::Reject, |r| r.outcome)
+            }
             CheckerRule::UnknownElement => Outcome::Warn,
             _ => Outcome::Reject,
         }
@@ -151,8 +152,9 @@ impl CheckerRule {
             R::DateFormat => "date must be CCYY-MM-DD and a real calendar date",
             R::InvalidIdentifier => "identifier fails its format or check character",
             R::InvalidCode => "value is not in its code list",
-            R::Nccis(n) => crate::nccis::checker::table::rule(n)
-                .map_or("unknown NCCIS rule", |r| r.text),
+            R::Nccis(n) => {
+                crate::nccis::checker::table::rule(n).map_or("unknown NCCIS rule", |r| r.text)
+            }
             R::DuplicateUpn => "UPN must be unique within the file",
         }
     }
@@ -437,15 +439,9 @@ mod tests {
 
     #[test]
     fn reject_display_has_position_and_rule() {
-        let r = RecordReject::from_violations(
-            3,
-            120,
-            vec![
-                Violation::nccis(225),
-                Violation::nccis(9),
-            ],
-        )
-        .unwrap();
+        let r =
+            RecordReject::from_violations(3, 120, vec![Violation::nccis(225), Violation::nccis(9)])
+                .unwrap();
         let s = r.to_string();
         assert!(s.contains("record 3") && s.contains("NCCIS-225") && s.contains("1 more"));
         assert!(r.broke(CheckerRule::Nccis(9)));

@@ -72,7 +72,10 @@ struct Case {
 fn case(rule: u16, edits: &[(&str, &str)]) -> Case {
     Case {
         rule,
-        edits: edits.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect(),
+        edits: edits
+            .iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect(),
         then: None,
     }
 }
@@ -95,37 +98,70 @@ fn cases() -> Vec<Case> {
     let mut v = vec![
         case(1, &[(&id1, "886000000002")]),
         case(2, &[(GIVEN_1, "<GivenName></GivenName>")]),
-        case(3, &[("<FamilyName>O&apos;Brien-Smith</FamilyName>", "<FamilyName/>")]),
+        case(
+            3,
+            &[(
+                "<FamilyName>O&apos;Brien-Smith</FamilyName>",
+                "<FamilyName/>",
+            )],
+        ),
         dropping(4, &[("<Gender>F</Gender>", "<Gender> </Gender>")], |p| {
             p.gender == gateway_domain::Gender::NotKnown
         }),
         dropping(5, &[("<Gender>F</Gender>", "<Gender>N</Gender>")], |p| {
             p.gender == gateway_domain::Gender::NotKnown
         }),
-        case(6, &[("<Ethnicity>WBRI</Ethnicity>", "<Ethnicity></Ethnicity>")]),
-        dropping(7, &[("<Ethnicity>WBRI</Ethnicity>", "<Ethnicity>XXXX</Ethnicity>")], |p| {
-            p.ethnicity.is_none()
-        }),
+        case(
+            6,
+            &[("<Ethnicity>WBRI</Ethnicity>", "<Ethnicity></Ethnicity>")],
+        ),
+        dropping(
+            7,
+            &[("<Ethnicity>WBRI</Ethnicity>", "<Ethnicity>XXXX</Ethnicity>")],
+            |p| p.ethnicity.is_none(),
+        ),
         case(8, &[(DOB, "<DOB/>")]),
         // Academic age 26, with an EHC plan (else 40).
-        case(9, &[(DOB, "<DOB>1998-05-01</DOB>"), (SEND_N, "<SENDFlag>Y</SENDFlag>")]),
+        case(
+            9,
+            &[
+                (DOB, "<DOB>1998-05-01</DOB>"),
+                (SEND_N, "<SENDFlag>Y</SENDFlag>"),
+            ],
+        ),
         // Academic age 14, at school (else 229).
-        case(10, &[(DOB, "<DOB>2010-05-01</DOB>"), (ACT, "<ActivityCode>110</ActivityCode>")]),
+        case(
+            10,
+            &[
+                (DOB, "<DOB>2010-05-01</DOB>"),
+                (ACT, "<ActivityCode>110</ActivityCode>"),
+            ],
+        ),
         case(11, &[(STATUS_P, "<CohortStatus></CohortStatus>")]),
         case(13, &[(STATUS_P, "<CohortStatus>T</CohortStatus>")]),
         case(14, &[(LEAD, "<LeadLEA/>")]),
         case(15, &[(LEAD, "<LeadLEA>999</LeadLEA>")]),
         // A code the record can hold is kept; one it cannot is left out.
         dropping(19, &[("<EducatedLEA>886", "<EducatedLEA>999")], |p| {
-            p.educated_la.as_ref().is_some_and(|la| la.as_str() == "999")
+            p.educated_la
+                .as_ref()
+                .is_some_and(|la| la.as_str() == "999")
         }),
-        dropping(24, &[(LEAD, "<LeadLEA>886</LeadLEA><LEACodeAtYear11>ABC</LEACodeAtYear11>")], |p| {
-            p.la_at_year_11.is_none()
-        }),
+        dropping(
+            24,
+            &[(
+                LEAD,
+                "<LeadLEA>886</LeadLEA><LEACodeAtYear11>ABC</LEACodeAtYear11>",
+            )],
+            |p| p.la_at_year_11.is_none(),
+        ),
         case(
             25,
             &[
-                (LEAD, "<LeadLEA>886</LeadLEA><LEACodeAtYear11>886</LEACodeAtYear11>"),
+                (
+                    LEAD,
+                    "<LeadLEA>886</LeadLEA><LEACodeAtYear11>886</LEACodeAtYear11>",
+                ),
                 (
                     "<LevelOfNeed>",
                     "<SeptemberGuarantee><Year11><GuaranteeStatus>110</GuaranteeStatus>\
@@ -142,7 +178,9 @@ fn cases() -> Vec<Case> {
                  <LEACode>886</LEACode></Year11></SeptemberGuarantee><LevelOfNeed>",
             )],
         ),
-        dropping(30, &[(&uln1, "<UniqueLearnerNo>0123456789")], |p| p.uln.is_none()),
+        dropping(30, &[(&uln1, "<UniqueLearnerNo>0123456789")], |p| {
+            p.uln.is_none()
+        }),
         case(
             31,
             &[
@@ -152,12 +190,21 @@ fn cases() -> Vec<Case> {
             ],
         ),
         case(32, &[("<Postcode>ME14 1XQ</Postcode>", "<Postcode />")]),
-        case(34, &[(LEAD, "<LeadLEA>886</LeadLEA><TransferredToLACode>887</TransferredToLACode>")]),
+        case(
+            34,
+            &[(
+                LEAD,
+                "<LeadLEA>886</LeadLEA><TransferredToLACode>887</TransferredToLACode>",
+            )],
+        ),
         case(
             35,
             &[
                 (STATUS_P, "<CohortStatus>T</CohortStatus>"),
-                (LEAD, "<LeadLEA>886</LeadLEA><TransferredToLACode>001</TransferredToLACode>"),
+                (
+                    LEAD,
+                    "<LeadLEA>886</LeadLEA><TransferredToLACode>001</TransferredToLACode>",
+                ),
             ],
         ),
         case(
@@ -169,44 +216,88 @@ fn cases() -> Vec<Case> {
         ),
         dropping(
             38,
-            &[("</UniqueLearnerNo>", "</UniqueLearnerNo><UniquePupilNumber>A12345678901</UniquePupilNumber>")],
+            &[(
+                "</UniqueLearnerNo>",
+                "</UniqueLearnerNo><UniquePupilNumber>A12345678901</UniquePupilNumber>",
+            )],
             |p| p.upn.is_none(),
         ),
-        dropping(39, &[(LAPSED_N, "<CurrencyLapsed>N</CurrencyLapsed><UKProviderReferenceNumber>2000000</UKProviderReferenceNumber>")], |p| {
-            p.activities.iter().all(|a| a.ukprn.is_none())
-        }),
+        dropping(
+            39,
+            &[(
+                LAPSED_N,
+                "<CurrencyLapsed>N</CurrencyLapsed><UKProviderReferenceNumber>2000000</UKProviderReferenceNumber>",
+            )],
+            |p| p.activities.iter().all(|a| a.ukprn.is_none()),
+        ),
         case(40, &[(DOB, "<DOB>2005-05-01</DOB>")]),
         case(
             41,
             &[
                 (STATUS_P, "<CohortStatus>T</CohortStatus>"),
-                (LEAD, "<LeadLEA>886</LeadLEA><TransferredToLACode>4</TransferredToLACode>"),
+                (
+                    LEAD,
+                    "<LeadLEA>886</LeadLEA><TransferredToLACode>4</TransferredToLACode>",
+                ),
             ],
         ),
         case(
             42,
             &[
                 (STATUS_P, "<CohortStatus>T</CohortStatus>"),
-                (LEAD, "<LeadLEA>886</LeadLEA><TransferredToLACode>886</TransferredToLACode>"),
+                (
+                    LEAD,
+                    "<LeadLEA>886</LeadLEA><TransferredToLACode>886</TransferredToLACode>",
+                ),
             ],
         ),
         // Without its space: NCCIS warns, the postcode is kept (and matched on).
-        dropping(43, &[("<Postcode>ME14 1XQ</Postcode>", "<Postcode>ME141XQ</Postcode>")], |p| {
-            p.address.postcode().is_some()
-        }),
-        case(100, &[("<LevelOfNeedCode>2</LevelOfNeedCode>", "<LevelOfNeedCode></LevelOfNeedCode>")]),
-        dropping(101, &[("<LevelOfNeedCode>2</LevelOfNeedCode>", "<LevelOfNeedCode>0</LevelOfNeedCode>")], |p| {
-            p.level_of_need.is_none()
-        }),
+        dropping(
+            43,
+            &[(
+                "<Postcode>ME14 1XQ</Postcode>",
+                "<Postcode>ME141XQ</Postcode>",
+            )],
+            |p| p.address.postcode().is_some(),
+        ),
+        case(
+            100,
+            &[(
+                "<LevelOfNeedCode>2</LevelOfNeedCode>",
+                "<LevelOfNeedCode></LevelOfNeedCode>",
+            )],
+        ),
+        dropping(
+            101,
+            &[(
+                "<LevelOfNeedCode>2</LevelOfNeedCode>",
+                "<LevelOfNeedCode>0</LevelOfNeedCode>",
+            )],
+            |p| p.level_of_need.is_none(),
+        ),
         case(102, &[(SEND_N, "<SENDFlag>X</SENDFlag>")]),
         case(103, &[(SEND_N, "<SENDFlag />")]),
-        dropping(104, &[(CHAR, "<CharacteristicCode>210</CharacteristicCode><CharacteristicCode>999</CharacteristicCode>")], |p| {
-            p.characteristics.len() == 1
-        }),
+        dropping(
+            104,
+            &[(
+                CHAR,
+                "<CharacteristicCode>210</CharacteristicCode><CharacteristicCode>999</CharacteristicCode>",
+            )],
+            |p| p.characteristics.len() == 1,
+        ),
         case(200, &[(ACT, "<ActivityCode></ActivityCode>")]),
         case(201, &[(ACT, "<ActivityCode>720</ActivityCode>")]),
-        case(202, &[("<StartDate>2024-09-01</StartDate>", "<StartDate/>")]),
-        case(203, &[("<DateAscertained>2024-09-05</DateAscertained>", "<DateAscertained/>")]),
+        case(
+            202,
+            &[("<StartDate>2024-09-01</StartDate>", "<StartDate/>")],
+        ),
+        case(
+            203,
+            &[(
+                "<DateAscertained>2024-09-05</DateAscertained>",
+                "<DateAscertained/>",
+            )],
+        ),
         case(220, &[(LAPSED_N, "<CurrencyLapsed/>")]),
         case(221, &[(LAPSED_N, "<CurrencyLapsed>A</CurrencyLapsed>")]),
         case(224, &[(ACT, "<ActivityCode>619</ActivityCode>")]),
@@ -214,11 +305,26 @@ fn cases() -> Vec<Case> {
             225,
             &[
                 (ACT, "<ActivityCode>619</ActivityCode>"),
-                (LAPSED_N, "<CurrencyLapsed>N</CurrencyLapsed><NEETStartDate>2024-09-10</NEETStartDate>"),
+                (
+                    LAPSED_N,
+                    "<CurrencyLapsed>N</CurrencyLapsed><NEETStartDate>2024-09-10</NEETStartDate>",
+                ),
             ],
         ),
-        case(226, &[(LAPSED_N, "<CurrencyLapsed>N</CurrencyLapsed><NEETStartDate>2024-08-01</NEETStartDate>")]),
-        case(228, &[(LAPSED_N, "<CurrencyLapsed>N</CurrencyLapsed><EstablishmentNumber>9999999</EstablishmentNumber>")]),
+        case(
+            226,
+            &[(
+                LAPSED_N,
+                "<CurrencyLapsed>N</CurrencyLapsed><NEETStartDate>2024-08-01</NEETStartDate>",
+            )],
+        ),
+        case(
+            228,
+            &[(
+                LAPSED_N,
+                "<CurrencyLapsed>N</CurrencyLapsed><EstablishmentNumber>9999999</EstablishmentNumber>",
+            )],
+        ),
         case(229, &[(DOB, "<DOB>2009-05-01</DOB>")]),
         case(230, &[(ACT, "<ActivityCode>110</ActivityCode>")]),
         case(231, &[(LAPSED_N, "<CurrencyLapsed>Y</CurrencyLapsed>")]),
@@ -228,7 +334,10 @@ fn cases() -> Vec<Case> {
         v.push(Case {
             rule,
             edits: vec![
-                (ACT.to_owned(), format!("<ActivityCode>{code}</ActivityCode>")),
+                (
+                    ACT.to_owned(),
+                    format!("<ActivityCode>{code}</ActivityCode>"),
+                ),
                 with_after(LAPSED_N, "<NEETStartDate>2024-08-01</NEETStartDate>"),
             ],
             then: None,
@@ -319,7 +428,11 @@ fn every_numbered_rule_has_a_record_that_breaks_it() {
         let items = read(&xml);
         assert_eq!(items.len(), 3, "{code}");
         for i in [0, 2] {
-            assert!(items[i].0.is_ok(), "{code}: neighbour {i}: {:?}", items[i].0);
+            assert!(
+                items[i].0.is_ok(),
+                "{code}: neighbour {i}: {:?}",
+                items[i].0
+            );
         }
         let broke = CheckerRule::Nccis(c.rule);
         let (result, warnings) = &items[1];
@@ -375,10 +488,19 @@ fn the_rule_set_follows_the_mi_year_of_period_end() {
     let (result, warnings) = read(&old).remove(0);
     assert!(result.is_ok(), "{result:?}");
     // SENSupportFlag is not part of 2016-17, so neither 303 nor 304.
-    assert!(warnings.iter().all(|w| w.rule.priority() > 1), "{warnings:?}");
+    assert!(
+        warnings.iter().all(|w| w.rule.priority() > 1),
+        "{warnings:?}"
+    );
     let new = file(&[base(0, &edits)]);
     let (result, _) = read(&new).remove(0);
-    assert!(result.unwrap_err().as_reject().unwrap().broke(CheckerRule::Nccis(201)));
+    assert!(
+        result
+            .unwrap_err()
+            .as_reject()
+            .unwrap()
+            .broke(CheckerRule::Nccis(201))
+    );
 }
 
 /// The gateway's own checks (`GW-`): structure and what the canonical record
@@ -398,14 +520,29 @@ fn the_gateways_own_checks() {
     );
     let long = format!("<GivenName>{}", "a".repeat(1100));
     let rejected: Vec<(R, Vec<(&str, &str)>)> = vec![
-        (R::DuplicateElement, vec![("<Town>", "<GivenName>Amy</GivenName><Town>")]),
-        (R::UnexpectedContent, vec![("<GivenName>", "<GivenName lang=\"en\">")]),
+        (
+            R::DuplicateElement,
+            vec![("<Town>", "<GivenName>Amy</GivenName><Town>")],
+        ),
+        (
+            R::UnexpectedContent,
+            vec![("<GivenName>", "<GivenName lang=\"en\">")],
+        ),
         (R::TooManyEntries, vec![(LAPSED_N, &too_many)]),
         (R::TextTooLong, vec![("<GivenName>Bethany", &long)]),
-        (R::InvalidText, vec![("<GivenName>Bethany", "<GivenName>Beth&#7;any")]),
-        (R::MissingField, vec![("<LevelOfNeed>", "<Other>"), ("</LevelOfNeed>", "</Other>")]),
+        (
+            R::InvalidText,
+            vec![("<GivenName>Bethany", "<GivenName>Beth&#7;any")],
+        ),
+        (
+            R::MissingField,
+            vec![("<LevelOfNeed>", "<Other>"), ("</LevelOfNeed>", "</Other>")],
+        ),
         (R::DateFormat, vec![(DOB, "<DOB>01/05/2007</DOB>")]),
-        (R::InvalidIdentifier, vec![("8860000000002", "88600000000X2")]),
+        (
+            R::InvalidIdentifier,
+            vec![("8860000000002", "88600000000X2")],
+        ),
     ];
     for (rule, edits) in rejected {
         let xml = file(&[base(0, &[]), base(1, &edits), base(2, &[])]);
@@ -419,11 +556,18 @@ fn the_gateways_own_checks() {
     // GuaranteeStatusIndicator (no numbered rule checks it), an unreadable
     // DateVerified (optional in the schema).
     let warned: Vec<(R, Outcome, Vec<(&str, &str)>)> = vec![
-        (R::UnknownElement, Outcome::Warn, vec![("<Gender>", "<Nickname>Bo</Nickname><Gender>")]),
+        (
+            R::UnknownElement,
+            Outcome::Warn,
+            vec![("<Gender>", "<Nickname>Bo</Nickname><Gender>")],
+        ),
         (
             R::InvalidCode,
             Outcome::Drop,
-            vec![(ULN_OPEN, "<GuaranteeStatusIndicator>Q</GuaranteeStatusIndicator><UniqueLearnerNo>")],
+            vec![(
+                ULN_OPEN,
+                "<GuaranteeStatusIndicator>Q</GuaranteeStatusIndicator><UniqueLearnerNo>",
+            )],
         ),
         (
             R::MissingField,
@@ -436,7 +580,9 @@ fn the_gateways_own_checks() {
         let (result, warnings) = read(&xml).remove(1);
         assert!(result.is_ok(), "{rule:?}: {result:?}");
         assert!(
-            warnings.iter().any(|w| w.rule == rule && w.outcome == outcome),
+            warnings
+                .iter()
+                .any(|w| w.rule == rule && w.outcome == outcome),
             "{rule:?}: {warnings:?}"
         );
     }
@@ -450,7 +596,10 @@ fn messages_hold_no_value_of_the_record() {
         &[
             ("<Gender>F</Gender>", "<Gender>Q</Gender>"),
             (DOB, "<DOB>2007-13-01</DOB>"),
-            ("<Postcode>ME14 1XQ</Postcode>", "<Postcode>ME141XQ</Postcode>"),
+            (
+                "<Postcode>ME14 1XQ</Postcode>",
+                "<Postcode>ME141XQ</Postcode>",
+            ),
             (STATUS_P, "<CohortStatus>Z</CohortStatus>"),
         ],
     )]);
@@ -458,7 +607,13 @@ fn messages_hold_no_value_of_the_record() {
     let reject = result.unwrap_err();
     let reject = reject.as_reject().unwrap();
     let text = format!("{reject} {:?} {warnings:?}", reject.further);
-    for secret in [uln(1), "Bethany".to_owned(), "Brien".to_owned(), "ME14".to_owned(), "High Street".to_owned()] {
+    for secret in [
+        uln(1),
+        "Bethany".to_owned(),
+        "Brien".to_owned(),
+        "ME14".to_owned(),
+        "High Street".to_owned(),
+    ] {
         assert!(!text.contains(&secret), "{text}");
     }
     assert!(reject.broke(CheckerRule::Nccis(904)) && reject.broke(CheckerRule::DateFormat));
@@ -469,7 +624,9 @@ fn fixture_files_are_read() {
     // A supplier-style file: versioned root, DOCTYPE, flat header lists,
     // comments, CDATA, self-closing empty optional elements.
     let xml = include_bytes!("fixtures/nccis_supplier_style.xml");
-    let items: Vec<_> = NccisReader::new(&xml[..], Limits::default()).unwrap().collect();
+    let items: Vec<_> = NccisReader::new(&xml[..], Limits::default())
+        .unwrap()
+        .collect();
     assert_eq!(items.len(), 3);
     let a = items[0].as_ref().unwrap();
     assert_eq!(a.given_name, "Zoë");
@@ -498,7 +655,11 @@ fn not_well_formed_xml_is_fatal_with_position_after_valid_records() {
     assert!(matches!(f.kind, FatalKind::Xml { .. }), "{f}");
     assert_eq!(f.record_index, Some(1));
     let at = xml.find("</Given>").unwrap() as u64;
-    assert!(f.byte_offset >= at && f.byte_offset <= at + 10, "{} vs {at}", f.byte_offset);
+    assert!(
+        f.byte_offset >= at && f.byte_offset <= at + 10,
+        "{} vs {at}",
+        f.byte_offset
+    );
 }
 
 #[test]

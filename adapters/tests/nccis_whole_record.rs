@@ -442,8 +442,7 @@ fn a_supplier_style_record_is_imported_with_warnings_naming_the_element() {
     assert!(
         warnings
             .iter()
-            .any(|(field, rule, _)| field == "UniqueLearnerNo"
-                && *rule == CheckerRule::Nccis(30)),
+            .any(|(field, rule, _)| field == "UniqueLearnerNo" && *rule == CheckerRule::Nccis(30)),
         "{warnings:?}"
     );
     assert!(

@@ -576,7 +576,10 @@ impl<R: BufRead> CtfReader<R> {
                 v.push(Violation::new("UPN", Rule::DuplicateUpn));
             }
             if uln.is_some_and(|k| self.ulns.contains(&k)) {
-                v.push(Violation::new("UniqueLearnerNumber", Rule::Nccis(907)).with_outcome(crate::reject::Outcome::Reject));
+                v.push(
+                    Violation::new("UniqueLearnerNumber", Rule::Nccis(907))
+                        .with_outcome(crate::reject::Outcome::Reject),
+                );
             }
             if v.is_empty() {
                 self.upns.extend(upn);

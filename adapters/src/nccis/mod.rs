@@ -259,5 +259,9 @@ pub fn check(
     let (rejects, warnings): (Vec<_>, Vec<_>) = checker::merge(all)
         .into_iter()
         .partition(|x| x.outcome == Outcome::Reject);
-    if rejects.is_empty() { Ok(warnings) } else { Err(rejects) }
+    if rejects.is_empty() {
+        Ok(warnings)
+    } else {
+        Err(rejects)
+    }
 }

@@ -580,8 +580,11 @@ fn map_record(
                 |s| {
                     let s = s.trim();
                     // The text as the code list writes it ("01" is not 1).
-                    if s.len() == 1 { s.parse::<LevelOfNeed>().map_err(|e| e.to_string()) }
-                    else { Err("LevelOfNeedCode must be 1, 2 or 3".to_owned()) }
+                    if s.len() == 1 {
+                        s.parse::<LevelOfNeed>().map_err(|e| e.to_string())
+                    } else {
+                        Err("LevelOfNeedCode must be 1, 2 or 3".to_owned())
+                    }
                 },
                 v,
                 w,

@@ -230,7 +230,12 @@ async fn rejected_records_are_reported_without_personal_data(backend: Backend) {
         // An element outside the schema: a warning, the record is imported.
         // (The element is named in the message; the field is where it was found.)
         (no_transfer.max(23) + 1, "GW-001", "PersonalDetails", true),
-        (no_transfer.max(23) + 5, "NCCIS-902", "YoungPersonsID", false),
+        (
+            no_transfer.max(23) + 5,
+            "NCCIS-902",
+            "YoungPersonsID",
+            false,
+        ),
     ];
     let with_unknown_element = broken[4].0;
     xml = edit_record(&xml, 3, |r| set_element(r, "Gender", "X"));
@@ -342,14 +347,20 @@ async fn rejected_records_are_reported_without_personal_data(backend: Backend) {
     for (_, rule, _, _) in broken {
         assert!(out.contains(rule), "{out}");
     }
-    assert!(out.contains("not imported") && out.contains("priority"), "{out}");
+    assert!(
+        out.contains("not imported") && out.contains("priority"),
+        "{out}"
+    );
 
     // The HTML report: the counts by rule and the records by YoungPersonsID, and no other
     // value of any record of the file.
     let html = std::fs::read_to_string(&html_path).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
     for (index, rule, _, _) in broken {
-        assert!(html.contains(&format!("<td>{rule}</td>")), "{rule} not in the page");
+        assert!(
+            html.contains(&format!("<td>{rule}</td>")),
+            "{rule} not in the page"
+        );
         let line = &lines[broken.iter().position(|b| b.0 == index).unwrap()];
         let id = line["young_persons_id"].as_str().unwrap();
         assert!(html.contains(id), "record {index} not named in the page");
@@ -359,7 +370,10 @@ async fn rejected_records_are_reported_without_personal_data(backend: Backend) {
         values.push(p.date_of_birth.to_string());
         values.extend(p.address.town().map(str::to_owned));
         for value in values {
-            assert!(!holds(&html, &value), "record {index}: the page holds a value");
+            assert!(
+                !holds(&html, &value),
+                "record {index}: the page holds a value"
+            );
         }
     }
     assert!(!html.contains("<script"), "the page runs nothing");
@@ -368,7 +382,9 @@ async fn rejected_records_are_reported_without_personal_data(backend: Backend) {
     assert_eq!(store.count_young_people().await.unwrap(), 36);
     for (i, p) in people.iter().enumerate() {
         let held = store.young_person(&p.ccis_id).await.unwrap();
-        let rejected_here = broken.iter().any(|(b, _, _, imported)| *b == i && !imported);
+        let rejected_here = broken
+            .iter()
+            .any(|(b, _, _, imported)| *b == i && !imported);
         // The duplicate took record 0's id; record 0 itself is good and stored as it was.
         if rejected_here {
             assert!(held.is_none(), "rejected record {i} was stored");
@@ -376,7 +392,10 @@ async fn rejected_records_are_reported_without_personal_data(backend: Backend) {
             // Gender X is not a gender: held as unknown, the rest as read.
             let mut expected = gateway_adapters::nccis::carried(p);
             expected.gender = gateway_domain::Gender::NotKnown;
-            assert!(held.unwrap() == expected, "record 3 stored without its gender");
+            assert!(
+                held.unwrap() == expected,
+                "record 3 stored without its gender"
+            );
         } else {
             assert!(
                 held.unwrap() == gateway_adapters::nccis::carried(p),

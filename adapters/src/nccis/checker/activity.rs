@@ -29,7 +29,10 @@ pub(crate) fn check(
         return;
     };
     // The code as written: a value outside ACT_VALID is 201, never "absent".
-    let code = a.code.as_deref().map(|s| code3(s).filter(|c| ctx.rules.activity_valid(*c)));
+    let code = a
+        .code
+        .as_deref()
+        .map(|s| code3(s).filter(|c| ctx.rules.activity_valid(*c)));
     match code {
         None => f.raise(200),
         Some(None) => f.raise(201),
@@ -84,12 +87,13 @@ pub(crate) fn check(
     f.raise_if(gt(ascertained, verified), 237);
     f.raise_if(gt(due, predicted), 238);
     f.raise_if(gt(start, ascertained), 242);
-    let needs_lapse = code.is_some_and(|c| {
-        !codes::ACT_NEET.contains(&c) && !codes::ACT_NOT_KNOWN.contains(&c)
-    });
+    let needs_lapse =
+        code.is_some_and(|c| !codes::ACT_NEET.contains(&c) && !codes::ACT_NOT_KNOWN.contains(&c));
     f.raise_if(needs_lapse && a.due_to_lapse.is_none(), 243);
     f.raise_if(
-        a.due_to_lapse.as_deref().is_some_and(|d| parse_date(d).is_none()),
+        a.due_to_lapse
+            .as_deref()
+            .is_some_and(|d| parse_date(d).is_none()),
         244,
     );
     if let Some(dob) = dob {
@@ -104,11 +108,19 @@ pub(crate) fn check(
     f.raise_if(gt(start, verified), 256);
     f.raise_if(gt(review, predicted), 257);
     f.raise_if(
-        a.predicted_end.as_deref().is_some_and(|d| parse_date(d).is_none()),
+        a.predicted_end
+            .as_deref()
+            .is_some_and(|d| parse_date(d).is_none()),
         258,
     );
-    f.raise_if(in_set(codes::ACT_NEEDS_END) && a.predicted_end.is_none(), 259);
-    let male = r.gender.as_deref().is_some_and(|g| g.eq_ignore_ascii_case("M"));
+    f.raise_if(
+        in_set(codes::ACT_NEEDS_END) && a.predicted_end.is_none(),
+        259,
+    );
+    let male = r
+        .gender
+        .as_deref()
+        .is_some_and(|g| g.eq_ignore_ascii_case("M"));
     f.raise_if(male && has_characteristic(r, "180"), 260);
     f.raise_if(in_set(codes::ACT_NEEDS_REVIEW) && a.review.is_none(), 262);
     // 39: eight digits starting with 1.

@@ -67,7 +67,9 @@ impl Uniqueness {
         }
         if let Some(key) = person_key(r) {
             f.raise_if(
-                self.people.get(&key).is_some_and(|other| Some(*other) != id),
+                self.people
+                    .get(&key)
+                    .is_some_and(|other| Some(*other) != id),
                 908,
             );
         }

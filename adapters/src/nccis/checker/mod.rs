@@ -37,11 +37,11 @@ use time::Date;
 use gateway_domain::YoungPerson;
 
 use super::FileHeader;
-pub use table::Outcome;
 use crate::reject::{CheckerRule, Violation};
 use crate::xml::text::parse_date;
 use codes::RuleSet;
 use raw::{RawActivity, RawRecord};
+pub use table::Outcome;
 
 /// The rules' parameters that the reference leaves open (§9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,10 +155,22 @@ mod tests {
     #[test]
     fn academic_age_follows_the_reference_examples() {
         // nccis-checker.md §3.1.
-        assert_eq!(academic_age(date!(2003 - 05 - 10), date!(2019 - 04 - 30)), 15);
-        assert_eq!(academic_age(date!(2003 - 09 - 01), date!(2019 - 04 - 30)), 14);
-        assert_eq!(academic_age(date!(2003 - 05 - 10), date!(2019 - 09 - 30)), 16);
-        assert_eq!(academic_age(date!(1993 - 08 - 31), date!(2019 - 05 - 31)), 25);
+        assert_eq!(
+            academic_age(date!(2003 - 05 - 10), date!(2019 - 04 - 30)),
+            15
+        );
+        assert_eq!(
+            academic_age(date!(2003 - 09 - 01), date!(2019 - 04 - 30)),
+            14
+        );
+        assert_eq!(
+            academic_age(date!(2003 - 05 - 10), date!(2019 - 09 - 30)),
+            16
+        );
+        assert_eq!(
+            academic_age(date!(1993 - 08 - 31), date!(2019 - 05 - 31)),
+            25
+        );
         assert_eq!(
             birthday(date!(2004 - 02 - 29), 15),
             Some(date!(2019 - 03 - 01))

@@ -16,7 +16,9 @@ pub(crate) fn postcode_form(s: &str) -> bool {
     let inward_ok = matches!(inward.as_bytes(), [d, a, b] if digit(d) && letter(a) && letter(b));
     let outward_ok = match outward.as_bytes() {
         [a, d] => letter(a) && digit(d),
-        [a, x, y] => letter(a) && ((digit(x) && (digit(y) || letter(y))) || (letter(x) && digit(y))),
+        [a, x, y] => {
+            letter(a) && ((digit(x) && (digit(y) || letter(y))) || (letter(x) && digit(y)))
+        }
         [a, b, d, y] => letter(a) && letter(b) && digit(d) && (digit(y) || letter(y)),
         _ => false,
     };
@@ -26,7 +28,10 @@ pub(crate) fn postcode_form(s: &str) -> bool {
 pub(crate) fn check(r: &RawRecord<'_>, ctx: &FileContext, aa: Option<i32>, f: &mut Findings) {
     let rules = &ctx.rules;
     // 1: 13 characters (an absent YoungPersonsID raises 1 too, §4.6).
-    f.raise_if(r.ypid.as_deref().is_none_or(|id| id.chars().count() != 13), 1);
+    f.raise_if(
+        r.ypid.as_deref().is_none_or(|id| id.chars().count() != 13),
+        1,
+    );
     f.raise_if(r.given_name.is_none(), 2);
     f.raise_if(r.family_name.is_none(), 3);
     match r.gender.as_deref() {
@@ -107,10 +112,20 @@ mod tests {
 
     #[test]
     fn postcode_forms() {
-        for ok in ["M1 1AA", "M60 1NW", "CR2 6XH", "DN55 1PT", "W1A 1HQ", "EC1A 1BB", "zz99 9zz"] {
+        for ok in [
+            "M1 1AA", "M60 1NW", "CR2 6XH", "DN55 1PT", "W1A 1HQ", "EC1A 1BB", "zz99 9zz",
+        ] {
             assert!(postcode_form(ok), "{ok}");
         }
-        for bad in ["M11AA", "M1  1AA", "1M 1AA", "EC1A1 1BB", "M1 1A", "M_ 1AA", "M1 1AA "] {
+        for bad in [
+            "M11AA",
+            "M1  1AA",
+            "1M 1AA",
+            "EC1A1 1BB",
+            "M1 1A",
+            "M_ 1AA",
+            "M1 1AA ",
+        ] {
             assert!(!postcode_form(bad), "{bad}");
         }
     }

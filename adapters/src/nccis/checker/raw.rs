@@ -148,9 +148,9 @@ impl<'a> RawRecord<'a> {
                             Some(l::LEVEL_OF_NEED_CODE) => first(&mut r.level_of_need, c),
                             Some(l::SEND_FLAG) => first(&mut r.send_flag, c),
                             Some(l::SEN_SUPPORT_FLAG) => first(&mut r.sen_support_flag, c),
-                            Some(l::CHARACTERISTICS) => r
-                                .characteristics
-                                .extend(c.children().filter_map(text)),
+                            Some(l::CHARACTERISTICS) => {
+                                r.characteristics.extend(c.children().filter_map(text))
+                            }
                             _ => {}
                         }
                     }
@@ -195,8 +195,8 @@ impl<'a> RawRecord<'a> {
                 Some(l::UPN) => &mut self.upn,
                 Some(l::GUARANTEE_INDICATOR) => &mut self.guarantee_indicator,
                 Some(l::PREVIOUS_YPID) => &mut self.previous_ypid,
-                Some(name) if l::ADDRESS_LINES.contains(&name) || name == l::TOWN
-                    || name == l::COUNTY =>
+                Some(name)
+                    if l::ADDRESS_LINES.contains(&name) || name == l::TOWN || name == l::COUNTY =>
                 {
                     self.has_address |= text(c).is_some();
                     continue;

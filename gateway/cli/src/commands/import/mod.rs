@@ -351,7 +351,11 @@ fn print_table(s: &ImportSummary, report: &CheckerReport) -> std::io::Result<()>
     writeln!(out, "NCCIS import: file {status}{year}")?;
     writeln!(out, "  {:<24} {:>10}", "records read", s.records_read)?;
     writeln!(out, "  {:<24} {:>10}", "imported", s.accepted)?;
-    writeln!(out, "  {:<24} {:>10}", "  of which with warnings", s.accepted_with_warnings)?;
+    writeln!(
+        out,
+        "  {:<24} {:>10}",
+        "  of which with warnings", s.accepted_with_warnings
+    )?;
     writeln!(out, "  {:<24} {:>10}", "not imported", s.rejected)?;
     report::print_rules(report, &mut out)?;
     writeln!(out, "  {:<24} {:>10}", "inserted", s.inserted)?;
