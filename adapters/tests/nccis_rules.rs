@@ -555,7 +555,8 @@ fn the_gateways_own_checks() {
     // Imported with a warning: an element outside the schema, an unreadable
     // GuaranteeStatusIndicator (no numbered rule checks it), an unreadable
     // DateVerified (optional in the schema).
-    let warned: Vec<(R, Outcome, Vec<(&str, &str)>)> = vec![
+    type Warned<'a> = (R, Outcome, Vec<(&'a str, &'a str)>);
+    let warned: Vec<Warned<'_>> = vec![
         (
             R::UnknownElement,
             Outcome::Warn,

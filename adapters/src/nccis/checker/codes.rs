@@ -94,18 +94,18 @@ impl RuleSet {
         RuleSet { mi_year, english }
     }
 
-    fn from_2019(&self) -> bool {
+    fn is_2019_edition(&self) -> bool {
         self.mi_year >= EDITION_2019
     }
 
     /// ACT_VALID for the year.
     pub(crate) fn activity_valid(&self, code: u16) -> bool {
-        ACT_2015.contains(&code) && !(self.from_2019() && code == ACT_WITHDRAWN_2019)
+        ACT_2015.contains(&code) && !(self.is_2019_edition() && code == ACT_WITHDRAWN_2019)
     }
 
     /// CHAR_VALID for the year.
     pub(crate) fn characteristics(&self) -> &'static [&'static str] {
-        if self.from_2019() {
+        if self.is_2019_edition() {
             CHARACTERISTICS_2019
         } else {
             CHARACTERISTICS_2015
@@ -114,7 +114,7 @@ impl RuleSet {
 
     /// Whether SENSupportFlag is part of the year's requirement (303, 304).
     pub(crate) fn has_sen_support_flag(&self) -> bool {
-        self.from_2019()
+        self.is_2019_edition()
     }
 
     /// LA_ENG.

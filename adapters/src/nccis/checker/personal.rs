@@ -81,7 +81,7 @@ pub(crate) fn check(r: &RawRecord<'_>, ctx: &FileContext, aa: Option<i32>, f: &m
         let to_n = la_number(to);
         f.raise_if(status.is_some() && !status_is("T"), 34);
         let bad_for_status = (status_is("T") && !rules.is_english(to_n))
-            || (status_is("E") && !to_n.is_some_and(|n| n <= 3));
+            || (status_is("E") && to_n.is_none_or(|n| n > 3));
         f.raise_if(bad_for_status, 35);
         f.raise_if(to_n == Some(4), 41);
         f.raise_if(to_n.is_some() && lead.flatten() == to_n, 42);
