@@ -39,6 +39,6 @@ pub mod yot;
 
 pub use json::{JsonError, MAX_JSON_BYTES, from_slice as parse_json};
 pub use reject::{
-    CheckerRule, FatalError, FatalKind, ReadError, RecordReject, Violation, WriteError,
+    CheckerRule, FatalError, FatalKind, Outcome, ReadError, RecordReject, Violation, WriteError,
 };
 pub use xml::Limits;

@@ -20,6 +20,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+pub use crate::nccis::checker::table::Outcome;
+
 /// A rule a record can break. `code()` is stable: it is meant for reports,
 /// dashboards and tests, and does not change when messages are reworded.
 ///
@@ -56,52 +58,8 @@ pub enum CheckerRule {
     InvalidCode,
 
     // ---- NCCIS checker rules ----
-    /// YoungPersonsID is not 13 digits.
-    YoungPersonsIdFormat,
-    /// The first three digits of YoungPersonsID are not a DatabaseID of the header.
-    DatabaseIdMismatch,
-    /// YoungPersonsID repeated in the file.
-    DuplicateYoungPersonsId,
-    /// CohortStatus T without TransferredToLACode.
-    TransferWithoutDestination,
-    /// TransferredToLACode is 004 (unknown).
-    TransferToUnknownLa,
-    /// TransferredToLACode equals LeadLEA.
-    TransferToLeadLa,
-    /// A NEET activity without NEETStartDate.
-    NeetStartDateMissing,
-    /// NEETStartDate later than the activity's StartDate.
-    NeetStartDateAfterStart,
-    /// NEETStartDate on an activity that is not NEET.
-    NeetStartDateNotNeet,
-    /// DateAscertained later than DateVerified.
-    AscertainedAfterVerified,
-    /// StartDate later than DateVerified.
-    StartAfterVerified,
-    /// CurrencyLapsed = Y but DueToLapseDate is absent or after PeriodEnd.
-    LapsedNotDue,
-    /// CurrencyLapsed = N but DueToLapseDate is before PeriodEnd.
-    DueNotLapsed,
-    /// Activity 620 (young carer) without characteristic 140.
-    YoungCarerWithoutCharacteristic,
-    /// Activity 630 (teenage parent) without characteristic 120.
-    TeenageParentWithoutCharacteristic,
-    /// Activity 650 (pregnancy) without characteristic 180.
-    PregnancyWithoutCharacteristic,
-    /// Activity 720 (refugee/asylum seeker) without characteristic 130.
-    RefugeeWithoutCharacteristic,
-    /// Characteristic 180 (pregnant) recorded for a male.
-    PregnantMale,
-    /// Activity 440 (DWP programme) begun before the 18th birthday.
-    DwpProgrammeUnder18,
-    /// Younger than the minimum cohort age on the reference date.
-    TooYoung,
-    /// Older than the maximum cohort age on the reference date.
-    TooOld,
-    /// Aged 20 or over on the reference date without SEND.
-    AdultWithoutSend,
-    /// UniqueLearnerNo repeated in the file.
-    DuplicateUln,
+    /// A numbered rule of the NCCIS checker (`nccis::checker::table`).
+    Nccis(u16),
 
     // ---- CTF ----
     /// UPN repeated in the file.
@@ -121,34 +79,48 @@ impl CheckerRule {
         CheckerRule::DateFormat,
         CheckerRule::InvalidIdentifier,
         CheckerRule::InvalidCode,
-        CheckerRule::DatabaseIdMismatch,
-        CheckerRule::AdultWithoutSend,
         CheckerRule::DuplicateUpn,
-        CheckerRule::YoungPersonsIdFormat,
-        CheckerRule::TooOld,
-        CheckerRule::TooYoung,
-        CheckerRule::TransferWithoutDestination,
-        CheckerRule::TransferToUnknownLa,
-        CheckerRule::TransferToLeadLa,
-        CheckerRule::NeetStartDateMissing,
-        CheckerRule::NeetStartDateAfterStart,
-        CheckerRule::NeetStartDateNotNeet,
-        CheckerRule::LapsedNotDue,
-        CheckerRule::DueNotLapsed,
-        CheckerRule::YoungCarerWithoutCharacteristic,
-        CheckerRule::TeenageParentWithoutCharacteristic,
-        CheckerRule::PregnancyWithoutCharacteristic,
-        CheckerRule::RefugeeWithoutCharacteristic,
-        CheckerRule::AscertainedAfterVerified,
-        CheckerRule::DwpProgrammeUnder18,
-        CheckerRule::StartAfterVerified,
-        CheckerRule::PregnantMale,
-        CheckerRule::DuplicateYoungPersonsId,
-        CheckerRule::DuplicateUln,
     ];
 
+    /// Every numbered NCCIS rule, in number order.
+    pub fn nccis_rules() -> impl Iterator<Item = CheckerRule> {
+        crate::nccis::checker::table::RULES
+            .iter()
+            .map(|r| CheckerRule::Nccis(r.number))
+    }
+
+    /// The table entry of a numbered rule.
+    pub fn nccis(self) -> Option<&'static crate::nccis::checker::table::NccisRule> {
+        match self {
+            CheckerRule::Nccis(n) => crate::nccis::checker::table::rule(n),
+            _ => None,
+        }
+    }
+
+    /// The rule's priority: the table's for a numbered rule; for the
+    /// gateway's own checks 1 when they reject by default, 2 otherwise.
+    pub fn priority(self) -> u8 {
+        match self.nccis() {
+            Some(r) => r.priority,
+            None if self.default_outcome() == Outcome::Reject => 1,
+            None => 2,
+        }
+    }
+
+    /// What breaking the rule does to a record unless the reader says
+    /// otherwise (an optional identifier is dropped, not the record).
+    pub fn default_outcome(self) -> Outcome {
+        match self {
+            CheckerRule::Nccis(n) => {
+                crate::nccis::checker::table::rule(n).map_or(Outcome::Reject, |r| r.outcome)
+            }
+            CheckerRule::UnknownElement => Outcome::Warn,
+            _ => Outcome::Reject,
+        }
+    }
+
     /// The stable code.
-    pub const fn code(self) -> &'static str {
+    pub fn code(self) -> &'static str {
         use CheckerRule as R;
         match self {
             R::UnknownElement => "GW-001",
@@ -161,35 +133,13 @@ impl CheckerRule {
             R::DateFormat => "GW-008",
             R::InvalidIdentifier => "GW-009",
             R::InvalidCode => "GW-010",
-            R::DatabaseIdMismatch => "GW-011",
-            R::AdultWithoutSend => "GW-012",
             R::DuplicateUpn => "GW-013",
-            R::YoungPersonsIdFormat => "NCCIS-1",
-            R::TooOld => "NCCIS-9",
-            R::TooYoung => "NCCIS-10",
-            R::TransferWithoutDestination => "NCCIS-13",
-            R::TransferToUnknownLa => "NCCIS-41",
-            R::TransferToLeadLa => "NCCIS-42",
-            R::NeetStartDateMissing => "NCCIS-224",
-            R::NeetStartDateAfterStart => "NCCIS-225",
-            R::NeetStartDateNotNeet => "NCCIS-226",
-            R::LapsedNotDue => "NCCIS-231",
-            R::DueNotLapsed => "NCCIS-232",
-            R::YoungCarerWithoutCharacteristic => "NCCIS-233",
-            R::TeenageParentWithoutCharacteristic => "NCCIS-234",
-            R::PregnancyWithoutCharacteristic => "NCCIS-235",
-            R::RefugeeWithoutCharacteristic => "NCCIS-236",
-            R::AscertainedAfterVerified => "NCCIS-237",
-            R::DwpProgrammeUnder18 => "NCCIS-253",
-            R::StartAfterVerified => "NCCIS-256",
-            R::PregnantMale => "NCCIS-260",
-            R::DuplicateYoungPersonsId => "NCCIS-902",
-            R::DuplicateUln => "NCCIS-907",
+            R::Nccis(n) => crate::nccis::checker::table::rule(n).map_or("NCCIS-?", |r| r.code),
         }
     }
 
     /// What the rule requires, in words.
-    pub const fn description(self) -> &'static str {
+    pub fn description(self) -> &'static str {
         use CheckerRule as R;
         match self {
             R::UnknownElement => "element is not part of this layout",
@@ -202,31 +152,9 @@ impl CheckerRule {
             R::DateFormat => "date must be CCYY-MM-DD and a real calendar date",
             R::InvalidIdentifier => "identifier fails its format or check character",
             R::InvalidCode => "value is not in its code list",
-            R::YoungPersonsIdFormat => "YoungPersonsID must be 13 digits",
-            R::DatabaseIdMismatch => {
-                "YoungPersonsID must start with a DatabaseID given in the FileHeader"
+            R::Nccis(n) => {
+                crate::nccis::checker::table::rule(n).map_or("unknown NCCIS rule", |r| r.text)
             }
-            R::DuplicateYoungPersonsId => "YoungPersonsID must be unique within the file",
-            R::TransferWithoutDestination => "CohortStatus T requires TransferredToLACode",
-            R::TransferToUnknownLa => "TransferredToLACode must not be 004 (unknown)",
-            R::TransferToLeadLa => "TransferredToLACode must differ from LeadLEA",
-            R::NeetStartDateMissing => "a NEET activity requires NEETStartDate",
-            R::NeetStartDateAfterStart => "NEETStartDate must not be after StartDate",
-            R::NeetStartDateNotNeet => "NEETStartDate is only for NEET activities",
-            R::AscertainedAfterVerified => "DateAscertained must not be after DateVerified",
-            R::StartAfterVerified => "StartDate must not be after DateVerified",
-            R::LapsedNotDue => "CurrencyLapsed Y requires a DueToLapseDate on or before PeriodEnd",
-            R::DueNotLapsed => "CurrencyLapsed N but DueToLapseDate is before PeriodEnd",
-            R::YoungCarerWithoutCharacteristic => "activity 620 requires characteristic 140",
-            R::TeenageParentWithoutCharacteristic => "activity 630 requires characteristic 120",
-            R::PregnancyWithoutCharacteristic => "activity 650 requires characteristic 180",
-            R::RefugeeWithoutCharacteristic => "activity 720 requires characteristic 130",
-            R::PregnantMale => "characteristic 180 is invalid for a male",
-            R::DwpProgrammeUnder18 => "activity 440 cannot start before the 18th birthday",
-            R::TooYoung => "younger than the minimum age on the reference date",
-            R::TooOld => "older than the maximum age on the reference date",
-            R::AdultWithoutSend => "aged 20 or over on the reference date requires SEND",
-            R::DuplicateUln => "UniqueLearnerNo must be unique within the file",
             R::DuplicateUpn => "UPN must be unique within the file",
         }
     }
@@ -244,15 +172,30 @@ impl Serialize for CheckerRule {
     }
 }
 
-/// One broken rule: which field, which rule, and a message free of input values.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One broken rule: which field, which rule, what it does to the record,
+/// and a message free of input values.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
     /// The element name in the partner format (e.g. `NEETStartDate`), or a
     /// short path when the name alone is ambiguous (`Cohort[2]/StartDate`
     /// is reported as field `StartDate` with the entry number in the message).
     pub field: &'static str,
     pub rule: CheckerRule,
+    pub outcome: Outcome,
     pub message: Cow<'static, str>,
+}
+
+impl Serialize for Violation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Violation", 5)?;
+        st.serialize_field("rule", &self.rule)?;
+        st.serialize_field("priority", &self.rule.priority())?;
+        st.serialize_field("field", self.field)?;
+        st.serialize_field("outcome", &self.outcome)?;
+        st.serialize_field("message", &self.message)?;
+        st.end()
+    }
 }
 
 impl Violation {
@@ -260,6 +203,7 @@ impl Violation {
         Violation {
             field,
             rule,
+            outcome: rule.default_outcome(),
             message: Cow::Borrowed(rule.description()),
         }
     }
@@ -272,8 +216,23 @@ impl Violation {
         Violation {
             field,
             rule,
+            outcome: rule.default_outcome(),
             message: message.into(),
         }
+    }
+
+    /// A numbered NCCIS rule, with the table's element and words.
+    pub(crate) fn nccis(number: u16) -> Self {
+        let rule = CheckerRule::Nccis(number);
+        let field = rule.nccis().map_or("YoungPersonsRecord", |r| r.field);
+        Violation::new(field, rule)
+    }
+
+    /// The same problem with another outcome (an optional value dropped
+    /// rather than the record).
+    pub(crate) fn with_outcome(mut self, outcome: Outcome) -> Self {
+        self.outcome = outcome;
+        self
     }
 }
 
@@ -287,16 +246,21 @@ impl fmt::Display for Violation {
 ///
 /// `field`, `rule` and `message` describe the first violation found;
 /// `further` lists any others. There is deliberately no identifier of the
-/// young person here: the record is located by `record_index` and
-/// `byte_offset`, which are enough to find it in the file the sender holds.
+/// young person here but the YoungPersonsID (the CCIS's own key, which the
+/// data manager needs to find the record), and that only when it is plain
+/// digits; the record is also located by `record_index` and `byte_offset`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RecordReject {
     /// 0-based position of the record among the records of the file.
     pub record_index: u64,
     /// Byte offset of the record's start tag in the input (0 for the writer).
     pub byte_offset: u64,
+    /// The record's YoungPersonsID when it is plain digits (what a data
+    /// manager looks the record up by); never any other value.
+    pub young_persons_id: Option<String>,
     pub field: &'static str,
     pub rule: CheckerRule,
+    pub outcome: Outcome,
     pub message: Cow<'static, str>,
     /// Further violations of the same record, in the order found.
     pub further: Vec<Violation>,
@@ -316,11 +280,24 @@ impl RecordReject {
         Some(RecordReject {
             record_index,
             byte_offset,
+            young_persons_id: None,
             field: first.field,
             rule: first.rule,
+            outcome: first.outcome,
             message: first.message,
             further: violations,
         })
+    }
+
+    /// Every violation, first one first.
+    pub fn violations(&self) -> impl Iterator<Item = Violation> + '_ {
+        std::iter::once(Violation {
+            field: self.field,
+            rule: self.rule,
+            outcome: self.outcome,
+            message: self.message.clone(),
+        })
+        .chain(self.further.iter().cloned())
     }
 
     /// Every rule this record broke, first one first.
@@ -447,27 +424,27 @@ mod tests {
 
     #[test]
     fn codes_are_unique_and_all_is_complete() {
-        let codes: HashSet<_> = CheckerRule::ALL.iter().map(|r| r.code()).collect();
-        assert_eq!(codes.len(), CheckerRule::ALL.len());
+        let codes: HashSet<_> = CheckerRule::ALL
+            .iter()
+            .copied()
+            .chain(CheckerRule::nccis_rules())
+            .map(|r| r.code())
+            .collect();
+        assert_eq!(codes.len(), CheckerRule::ALL.len() + 82);
         // Every variant is in ALL: the match in `code` is exhaustive, and
         // this count must be raised whenever a variant is added.
-        assert_eq!(CheckerRule::ALL.len(), 34);
+        assert_eq!(CheckerRule::ALL.len(), 11);
+        assert_eq!(CheckerRule::nccis_rules().count(), 82);
     }
 
     #[test]
     fn reject_display_has_position_and_rule() {
-        let r = RecordReject::from_violations(
-            3,
-            120,
-            vec![
-                Violation::new("NEETStartDate", CheckerRule::NeetStartDateAfterStart),
-                Violation::new("DOB", CheckerRule::TooOld),
-            ],
-        )
-        .unwrap();
+        let r =
+            RecordReject::from_violations(3, 120, vec![Violation::nccis(225), Violation::nccis(9)])
+                .unwrap();
         let s = r.to_string();
         assert!(s.contains("record 3") && s.contains("NCCIS-225") && s.contains("1 more"));
-        assert!(r.broke(CheckerRule::TooOld));
+        assert!(r.broke(CheckerRule::Nccis(9)));
         assert!(RecordReject::from_violations(0, 0, vec![]).is_none());
     }
 }

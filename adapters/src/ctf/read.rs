@@ -576,7 +576,10 @@ impl<R: BufRead> CtfReader<R> {
                 v.push(Violation::new("UPN", Rule::DuplicateUpn));
             }
             if uln.is_some_and(|k| self.ulns.contains(&k)) {
-                v.push(Violation::new("UniqueLearnerNumber", Rule::DuplicateUln));
+                v.push(
+                    Violation::new("UniqueLearnerNumber", Rule::Nccis(907))
+                        .with_outcome(crate::reject::Outcome::Reject),
+                );
             }
             if v.is_empty() {
                 self.upns.extend(upn);
@@ -588,8 +591,10 @@ impl<R: BufRead> CtfReader<R> {
             .unwrap_or(RecordReject {
                 record_index: index,
                 byte_offset: tag.offset,
+                young_persons_id: None,
                 field: PUPIL,
                 rule: Rule::MissingField,
+                outcome: crate::reject::Outcome::Reject,
                 message: "pupil could not be read".into(),
                 further: Vec::new(),
             })))

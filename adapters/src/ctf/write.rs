@@ -172,7 +172,10 @@ impl<W: Write> CtfWriter<W> {
             .as_ref()
             .is_some_and(|u| self.ulns.contains(u.as_str()))
         {
-            v.push(Violation::new("UniqueLearnerNumber", Rule::DuplicateUln));
+            v.push(
+                Violation::new("UniqueLearnerNumber", Rule::Nccis(907))
+                    .with_outcome(crate::reject::Outcome::Reject),
+            );
         }
         v
     }

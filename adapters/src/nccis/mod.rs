@@ -90,15 +90,18 @@
 //! reference data), nor any NCCIS checker rule not listed in
 //! [`CheckerRule`](crate::CheckerRule).
 
-mod check;
+pub mod checker;
 pub(crate) mod layout;
 mod read;
+mod writable;
 mod write;
 
 use gateway_domain::{Characteristic, LaCode, YoungPerson};
 use time::Date;
 
-pub use check::{AgeReference, CheckerConfig, reference_date};
+pub use checker::codes::{RuleSet, mi_year};
+pub use checker::table::{NccisRule, Outcome, RULES};
+pub use checker::{CheckerConfig, FileContext, academic_age};
 pub use read::{NccisReader, ReaderStats, RecordNotes};
 pub use write::{NccisWriter, WriterOptions};
 
@@ -234,16 +237,31 @@ pub(crate) fn activity_from_person(p: &mut YoungPerson) {
 }
 
 /// Check one record against the NCCIS checker rules for a return with
-/// `header`, without the file-wide uniqueness rules. `Ok(())` when the
-/// writer would write it and the reader accept it.
+/// `header`, without the file-wide rules (902, 907, 908), as the writer
+/// does for a return (`WriterOptions::nccis_return`). `Ok(warnings)` when
+/// the writer would write it and the reader import it (the warnings are
+/// the lower-priority rules it breaks); `Err` with every problem otherwise.
 pub fn check(
     p: &YoungPerson,
     header: &FileHeader,
     config: &CheckerConfig,
     limits: &crate::Limits,
-) -> Result<(), Vec<crate::Violation>> {
+) -> Result<Vec<crate::Violation>, Vec<crate::Violation>> {
+    let context = FileContext::new(header, *config);
     let mut v = Vec::new();
-    check::check_writable(p, limits.max_text_len, limits.max_activities, &mut v);
-    check::check_record(p, None, header, config, &mut v);
-    if v.is_empty() { Ok(()) } else { Err(v) }
+    writable::check_writable(p, limits.max_text_len, limits.max_activities, &mut v);
+    let carried = carried_by_return(p, &WriterOptions::nccis_return());
+    let raw = checker::raw::RawRecord::from_person(&carried, header.period_end, false);
+    let mut findings = checker::Findings::default();
+    checker::check_record(&raw, &context, &mut findings);
+    let mut all = findings.list;
+    all.append(&mut v);
+    let (rejects, warnings): (Vec<_>, Vec<_>) = checker::merge(all)
+        .into_iter()
+        .partition(|x| x.outcome == Outcome::Reject);
+    if rejects.is_empty() {
+        Ok(warnings)
+    } else {
+        Err(rejects)
+    }
 }

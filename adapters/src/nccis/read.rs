@@ -10,14 +10,16 @@ use gateway_domain::{
 };
 
 use super::FileHeader;
-use super::check::{CheckerConfig, Uniqueness, check_record};
+use super::checker::file::Uniqueness;
+use super::checker::raw::RawRecord;
+use super::checker::{self, CheckerConfig, FileContext, Findings};
 use super::layout as l;
 use crate::reject::{
-    CheckerRule as Rule, FatalError, FatalKind, ReadError, RecordReject, Violation,
+    CheckerRule as Rule, FatalError, FatalKind, Outcome, ReadError, RecordReject, Violation,
 };
 use crate::xml::Limits;
 use crate::xml::fields::{
-    Fields, leaf, opt, opt_date, opt_trimmed_text as opt_text, req, req_date,
+    Fields, date, leaf, opt, opt_date, opt_trimmed_text as opt_text, req, req_date,
     req_trimmed_text as req_text,
 };
 use crate::xml::input::{Node, Schema, Top, Tree, XmlInput};
@@ -58,7 +60,7 @@ pub struct ReaderStats {
 pub struct NccisReader<R> {
     input: XmlInput<R>,
     header: FileHeader,
-    config: CheckerConfig,
+    context: FileContext,
     unique: Uniqueness,
     stats: ReaderStats,
     done: bool,
@@ -230,7 +232,7 @@ fn ethnicity(s: &str) -> Result<String, &'static str> {
 fn young_persons_id(s: &str) -> Result<CcisId, String> {
     let t = s.trim();
     if t.len() != 13 || !t.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Rule::YoungPersonsIdFormat.description().to_owned());
+        return Err("YoungPersonsID must be 13 digits".to_owned());
     }
     CcisId::parse(t).map_err(|e| e.to_string())
 }
@@ -258,12 +260,27 @@ fn opt_or_drop<T, E: std::fmt::Display>(
     v: &mut Vec<Violation>,
     warnings: &mut Vec<Violation>,
 ) -> Option<T> {
+    opt_or_leave_out(f, field, Rule::InvalidIdentifier, parse, v, warnings)
+}
+
+/// An optional value whose bad value is left out of the record, with a
+/// warning, rather than refusing the young person. The checker's numbered
+/// rule says the same in NCCIS terms where one covers the field (and then
+/// replaces this warning in the report).
+fn opt_or_leave_out<T, E: std::fmt::Display>(
+    f: &Fields<'_>,
+    field: &'static str,
+    rule: Rule,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+    v: &mut Vec<Violation>,
+    warnings: &mut Vec<Violation>,
+) -> Option<T> {
     let mut local = Vec::new();
-    let value = opt(f, field, Rule::InvalidIdentifier, parse, &mut local);
+    let value = opt(f, field, rule, parse, &mut local);
     for viol in local {
-        if viol.rule == Rule::InvalidIdentifier {
-            let mut w = viol;
-            w.message = format!("{}; the identifier was dropped", w.message).into();
+        if viol.rule == rule {
+            let mut w = viol.with_outcome(Outcome::Drop);
+            w.message = format!("{}; the value was left out", w.message).into();
             warnings.push(w);
         } else {
             v.push(viol);
@@ -296,9 +313,23 @@ fn map_activity(
     );
     let start = req_date(&f, l::START_DATE, v);
     let ascertained = req_date(&f, l::DATE_ASCERTAINED, v);
-    let verified = req_date(&f, l::DATE_VERIFIED, v);
-    let review = opt_date(&f, l::REVIEW_DATE, v);
-    let due = opt_date(&f, l::DUE_TO_LAPSE, v);
+    // DateVerified is optional in the schema and no rule asks for it: without
+    // one (or with an unreadable one) the activity counts as verified when it
+    // was ascertained, with a warning.
+    let verified = opt_or_leave_out(&f, l::DATE_VERIFIED, Rule::DateFormat, date, v, warnings);
+    if verified.is_none() && ascertained.is_some() {
+        warnings.push(
+            Violation::with(
+                l::DATE_VERIFIED,
+                Rule::MissingField,
+                "DateVerified is absent: the activity counts as verified on DateAscertained",
+            )
+            .with_outcome(Outcome::Warn),
+        );
+    }
+    let verified = verified.or(ascertained);
+    let review = opt_or_leave_out(&f, l::REVIEW_DATE, Rule::DateFormat, date, v, warnings);
+    let due = opt_or_leave_out(&f, l::DUE_TO_LAPSE, Rule::DateFormat, date, v, warnings);
     let lapsed = req(
         &f,
         l::CURRENCY_LAPSED,
@@ -315,14 +346,15 @@ fn map_activity(
     );
     let establishment_name = trimmed(opt_text(&f, l::ESTABLISHMENT_NAME, max_text, v));
     let ukprn = opt_or_drop(&f, l::UKPRN, Ukprn::parse, v, warnings);
-    let level = opt(
+    let level = opt_or_leave_out(
         &f,
         l::LEVEL_OF_NEED_CODE,
         Rule::InvalidCode,
         |s| s.trim().parse::<LevelOfNeed>(),
         v,
+        warnings,
     );
-    let neet = opt_date(&f, l::NEET_START, v);
+    let neet = opt_or_leave_out(&f, l::NEET_START, Rule::DateFormat, date, v, warnings);
     let predicted = opt_date(&f, l::PREDICTED_END, v);
     if v.len() > before {
         // Say which activity the problems belong to.
@@ -332,10 +364,10 @@ fn map_activity(
         return None;
     }
     let mut a = Activity::new(code?, start?, ascertained?, verified?);
-    a.review_date = review.ok()?;
-    a.due_to_lapse_date = due.ok()?;
-    a.level_of_need = level.ok()?;
-    a.neet_start_date = neet.ok()?;
+    a.review_date = review;
+    a.due_to_lapse_date = due;
+    a.level_of_need = level;
+    a.neet_start_date = neet;
     a.predicted_end_date = predicted.ok()?;
     a.establishment = establishment.ok()?;
     a.establishment_name = establishment_name;
@@ -369,20 +401,28 @@ fn map_guarantee_block(
     match (status, la_code) {
         (Some(status), Some(la)) => Some(GuaranteeBlock { status, la }),
         (None, None) => None,
+        // Half a block is not a guarantee: left out with a warning (905 and
+        // 906 say when NCCIS needs the whole block).
         (None, Some(_)) => {
-            v.push(Violation::with(
-                l::GUARANTEE_STATUS,
-                Rule::MissingField,
-                format!("{name} has an LEACode but no GuaranteeStatus"),
-            ));
+            warnings.push(
+                Violation::with(
+                    l::GUARANTEE_STATUS,
+                    Rule::MissingField,
+                    format!("{name} has an LEACode but no GuaranteeStatus; the block was left out"),
+                )
+                .with_outcome(Outcome::Drop),
+            );
             None
         }
         (Some(_), None) => {
-            v.push(Violation::with(
-                l::LEA_CODE,
-                Rule::MissingField,
-                format!("{name} has a GuaranteeStatus but no LEACode"),
-            ));
+            warnings.push(
+                Violation::with(
+                    l::LEA_CODE,
+                    Rule::MissingField,
+                    format!("{name} has a GuaranteeStatus but no LEACode; the block was left out"),
+                )
+                .with_outcome(Outcome::Drop),
+            );
             None
         }
     }
@@ -399,6 +439,13 @@ pub struct RecordNotes {
     /// The record carried `SENSupportFlag` (the 2019-20 layout), so its
     /// SEN support "no" is a real no.
     pub sen_support_flag: bool,
+    /// The record's YoungPersonsID when it is plain digits (at most 20), for
+    /// the report; never any other value of the record.
+    pub young_persons_id: Option<String>,
+    /// 0-based position of the record in the file.
+    pub record_index: u64,
+    /// Byte offset of the record's start tag.
+    pub byte_offset: u64,
 }
 
 /// Map a `YoungPersonsRecord` subtree to a record, or collect why not.
@@ -407,7 +454,7 @@ fn map_record(
     limits: &Limits,
     v: &mut Vec<Violation>,
     notes: &mut RecordNotes,
-) -> Option<(YoungPerson, Vec<bool>)> {
+) -> Option<YoungPerson> {
     let max_text = limits.max_text_len;
     let w = &mut notes.warnings;
     let top = Fields::tolerant(
@@ -434,7 +481,7 @@ fn map_record(
     let ccis_id = req(
         &pd,
         l::YOUNG_PERSONS_ID,
-        Rule::YoungPersonsIdFormat,
+        Rule::InvalidIdentifier,
         young_persons_id,
         v,
     );
@@ -454,31 +501,38 @@ fn map_record(
         .collect();
     let town = opt_text(&pd, l::TOWN, max_text, v);
     let county = opt_text(&pd, l::COUNTY, max_text, v);
-    let postcode = opt(&pd, l::POSTCODE, Rule::InvalidIdentifier, postcode, v);
-    let gender = req(&pd, l::GENDER, Rule::InvalidCode, Gender::parse, v);
+    // Values a lower-priority rule covers are left out when unreadable, never
+    // the young person (the checker names the rule).
+    let postcode = opt_or_drop(&pd, l::POSTCODE, postcode, v, w);
+    let gender = opt_or_leave_out(&pd, l::GENDER, Rule::InvalidCode, Gender::parse, v, w)
+        .unwrap_or(Gender::NotKnown);
     let dob = req_date(&pd, l::DOB, v);
-    let ethnicity = opt(&pd, l::ETHNICITY, Rule::InvalidCode, ethnicity, v);
+    let ethnicity = opt_or_leave_out(&pd, l::ETHNICITY, Rule::InvalidCode, ethnicity, v, w);
     let lead_la = req(&pd, l::LEAD_LEA, Rule::InvalidIdentifier, la, v);
-    let educated_la = opt(&pd, l::EDUCATED_LEA, Rule::InvalidIdentifier, la, v);
-    let transferred = opt(&pd, l::TRANSFERRED_TO, Rule::InvalidIdentifier, la, v);
-    let la_y11 = opt(&pd, l::LEA_AT_YEAR_11, Rule::InvalidIdentifier, la, v);
+    let educated_la = opt_or_drop(&pd, l::EDUCATED_LEA, la, v, w);
+    let transferred = opt_or_drop(&pd, l::TRANSFERRED_TO, la, v, w);
+    let la_y11 = opt_or_drop(&pd, l::LEA_AT_YEAR_11, la, v, w);
     let uln = opt_or_drop(&pd, l::ULN, Uln::parse, v, w);
     let upn = opt_or_drop(&pd, l::UPN, Upn::parse, v, w);
-    let guarantee_indicator = opt(
+    let guarantee_indicator = opt_or_leave_out(
         &pd,
         l::GUARANTEE_INDICATOR,
         Rule::InvalidCode,
         yes_no(l::GUARANTEE_INDICATOR),
         v,
+        w,
     );
-    let youth_contract = opt(
+    // Dropped from the requirement after 2015-16: carried when readable.
+    let youth_contract = opt_or_leave_out(
         &pd,
         l::YOUTH_CONTRACT_INDICATOR,
         Rule::InvalidCode,
         yes_no(l::YOUTH_CONTRACT_INDICATOR),
         v,
+        w,
     );
-    let youth_contract_start = opt_date(&pd, l::YOUTH_CONTRACT_START, v);
+    let youth_contract_start =
+        opt_or_leave_out(&pd, l::YOUTH_CONTRACT_START, Rule::DateFormat, date, v, w);
     let previous_ypid = trimmed(opt_text(&pd, l::PREVIOUS_YPID, max_text, v));
     let estab = opt(
         &pd,
@@ -508,7 +562,7 @@ fn map_record(
     let (level_of_need, send, characteristics) = match top.one(l::LEVEL_OF_NEED) {
         None => {
             v.push(Violation::new(l::LEVEL_OF_NEED, Rule::MissingField));
-            (Ok(None), None, Vec::new())
+            (None, SenProvision::NoProvision, Vec::new())
         }
         Some(ln_node) => {
             let ln = Fields::tolerant(
@@ -519,28 +573,38 @@ fn map_record(
                 v,
                 w,
             );
-            let level = opt(
+            let level = opt_or_leave_out(
                 &ln,
                 l::LEVEL_OF_NEED_CODE,
                 Rule::InvalidCode,
-                |s| s.trim().parse::<LevelOfNeed>(),
+                |s| {
+                    let s = s.trim();
+                    // The text as the code list writes it ("01" is not 1).
+                    if s.len() == 1 {
+                        s.parse::<LevelOfNeed>().map_err(|e| e.to_string())
+                    } else {
+                        Err("LevelOfNeedCode must be 1, 2 or 3".to_owned())
+                    }
+                },
                 v,
+                w,
             );
-            let send = req(&ln, l::SEND_FLAG, Rule::InvalidCode, send_flag, v);
-            let support = opt(
+            // Absent or unreadable: held as no provision (103, 102 say so).
+            let send = opt_or_leave_out(&ln, l::SEND_FLAG, Rule::InvalidCode, send_flag, v, w)
+                .unwrap_or(SenProvision::NoProvision);
+            let support = opt_or_leave_out(
                 &ln,
                 l::SEN_SUPPORT_FLAG,
                 Rule::InvalidCode,
                 yes_no(l::SEN_SUPPORT_FLAG),
                 v,
-            )
-            .ok()
-            .flatten();
+                w,
+            );
             notes.sen_support_flag = support.is_some();
-            let send = send.map(|s| match (s, support) {
+            let send = match (send, support) {
                 (SenProvision::NoProvision, Some(true)) => SenProvision::SenSupport,
                 (other, _) => other,
-            });
+            };
             let mut chars: Vec<Characteristic> = Vec::new();
             if let Some(cs) = ln.one(l::CHARACTERISTICS) {
                 let cf = Fields::tolerant(
@@ -558,20 +622,29 @@ fn map_record(
                     if s.trim().is_empty() {
                         continue;
                     }
-                    match s.parse::<Characteristic>() {
-                        Ok(code) if chars.contains(&code) => {
-                            v.push(Violation::with(
-                                l::CHARACTERISTIC_CODE,
-                                Rule::DuplicateElement,
-                                "characteristic listed twice",
-                            ));
+                    // As written: "0110" is not 110. A code outside the list
+                    // is left out (rule 104); a repeat counts once.
+                    let t = s.trim();
+                    match t.parse::<Characteristic>() {
+                        Ok(code) if t.len() == 3 && chars.contains(&code) => {
+                            notes.warnings.push(
+                                Violation::with(
+                                    l::CHARACTERISTIC_CODE,
+                                    Rule::DuplicateElement,
+                                    "characteristic listed twice; kept once",
+                                )
+                                .with_outcome(Outcome::Warn),
+                            );
                         }
-                        Ok(code) => chars.push(code),
-                        Err(e) => v.push(Violation::with(
-                            l::CHARACTERISTIC_CODE,
-                            Rule::InvalidCode,
-                            e.to_string(),
-                        )),
+                        Ok(code) if t.len() == 3 => chars.push(code),
+                        _ => notes.warnings.push(
+                            Violation::with(
+                                l::CHARACTERISTIC_CODE,
+                                Rule::InvalidCode,
+                                "characteristic code not in the code list; left out",
+                            )
+                            .with_outcome(Outcome::Drop),
+                        ),
                     }
                 }
             }
@@ -582,7 +655,6 @@ fn map_record(
 
     // Activities
     let mut activities = Vec::new();
-    let mut lapsed = Vec::new();
     if let Some(acts) = top.one(l::ACTIVITIES) {
         let af = Fields::tolerant(acts, l::ACTIVITIES, &[l::ACTIVITY], &[l::ACTIVITY], v, w);
         if af.count(l::ACTIVITY) > limits.max_activities {
@@ -593,9 +665,8 @@ fn map_record(
             ));
         } else {
             for (i, a) in af.all(l::ACTIVITY).enumerate() {
-                if let Some((activity, flag)) = map_activity(a, i + 1, v, w, max_text) {
+                if let Some((activity, _lapsed)) = map_activity(a, i + 1, v, w, max_text) {
                     activities.push(activity);
-                    lapsed.push(flag);
                 }
             }
         }
@@ -612,27 +683,25 @@ fn map_record(
             v,
             w,
         );
-        intended_destination = opt(
+        intended_destination = opt_or_leave_out(
             &f,
             l::INTENDED_DESTINATION_YR11,
             Rule::InvalidCode,
             |s| s.trim().parse::<IntendedDestination>(),
             v,
-        )
-        .ok()
-        .flatten();
+            w,
+        );
     }
 
     if !v.is_empty() {
         return None;
     }
-    let (postcode, placeholder_postcode) = match postcode.ok()? {
+    let (postcode, placeholder_postcode) = match postcode {
         Some(PostcodeValue::Real(p)) => (Some(p), None),
         Some(PostcodeValue::Placeholder(p)) => (None, Some(p)),
         None => (None, None),
     };
     let address = Address::new(lines, town, county, postcode).ok()?;
-    let ethnicity = ethnicity.ok()?;
     let characteristics_170 = characteristics.contains(&Characteristic::SupervisedByYot);
     let mut person = YoungPerson {
         ccis_id: ccis_id?,
@@ -643,18 +712,18 @@ fn map_record(
         given_name: given_name?,
         middle_name,
         family_name: family_name?,
-        gender: gender?,
+        gender,
         date_of_birth: dob?,
         address,
         lead_la: lead_la?,
-        la_at_year_11: la_y11.ok()?,
+        la_at_year_11: la_y11,
         cohort_status: cohort_status?,
-        transferred_to_la: transferred.ok()?,
+        transferred_to_la: transferred,
         ethnicity,
-        educated_la: educated_la.ok()?,
-        send: send?,
+        educated_la,
+        send,
         characteristics,
-        level_of_need: level_of_need.ok()?,
+        level_of_need,
         activities,
         benefit_registration: None,
         care: None,
@@ -663,15 +732,22 @@ fn map_record(
         ukprn,
         placeholder_postcode,
         september_guarantee,
-        guarantee_status_indicator: guarantee_indicator.ok()?,
-        youth_contract_indicator: youth_contract.ok()?,
-        youth_contract_start_date: youth_contract_start.ok()?,
+        guarantee_status_indicator: guarantee_indicator,
+        youth_contract_indicator: youth_contract,
+        youth_contract_start_date: youth_contract_start,
         previous_ypid,
         intended_destination,
         leaving_reported_in: None,
     };
     super::establishment_from_activity(&mut person);
-    Some((person, lapsed))
+    Some(person)
+}
+
+/// A YoungPersonsID fit for a report: plain digits, at most 20 of them
+/// (anything else might be a name typed into the wrong field).
+fn shown_id(id: Option<&str>) -> Option<String> {
+    id.filter(|s| !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()))
+        .map(str::to_owned)
 }
 
 impl<R: BufRead> NccisReader<R> {
@@ -728,8 +804,8 @@ impl<R: BufRead> NccisReader<R> {
         match (header, v.into_iter().next()) {
             (Some(header), None) => Ok(NccisReader {
                 input,
+                context: FileContext::new(&header, config),
                 header,
-                config,
                 unique: Uniqueness::default(),
                 stats: ReaderStats::default(),
                 done: false,
@@ -808,29 +884,55 @@ impl<R: BufRead> NccisReader<R> {
             })?;
         let mut v = Vec::new();
         self.notes = RecordNotes::default();
+        let Some(node) = self.tree.root() else {
+            return Err(FatalError {
+                kind: FatalKind::Structure {
+                    problem: "record could not be read",
+                },
+                byte_offset: tag.offset,
+                record_index: Some(index),
+            });
+        };
+        // The numbered rules on the text as written; the mapping to the
+        // canonical record beside them (structure, the gateway's own checks).
+        let raw = RawRecord::from_node(node);
+        self.notes.young_persons_id = shown_id(raw.ypid.as_deref());
+        self.notes.record_index = index;
+        self.notes.byte_offset = tag.offset;
+        let mut findings = Findings::default();
+        checker::check_record(&raw, &self.context, &mut findings);
+        self.unique.check(&raw, &mut findings);
         let notes = &mut self.notes;
-        let mapped = self
-            .tree
-            .root()
-            .and_then(|node| map_record(node, &limits, &mut v, notes));
-        if let Some((person, lapsed)) = mapped {
-            check_record(&person, Some(&lapsed), &self.header, &self.config, &mut v);
-            self.unique.check(&person, &mut v);
-            if v.is_empty() {
-                self.unique.accept(&person, index);
+        let mapped = map_record(node, &limits, &mut v, notes);
+        let mut all = findings.list;
+        all.append(&mut v);
+        all.append(&mut self.notes.warnings);
+        let all = checker::merge(all);
+        let (rejects, warnings): (Vec<_>, Vec<_>) =
+            all.into_iter().partition(|x| x.outcome == Outcome::Reject);
+        self.notes.warnings = warnings;
+        match mapped {
+            Some(mut person) if rejects.is_empty() => {
+                checker::leave_out_dropped(&mut person, &self.notes.warnings);
+                self.unique.accept(&raw, person.uln.is_some());
                 self.stats.accepted += 1;
                 return Ok(Ok(person));
             }
+            _ => {}
         }
         self.stats.rejected += 1;
-        let reject = RecordReject::from_violations(index, tag.offset, v).unwrap_or(RecordReject {
-            record_index: index,
-            byte_offset: tag.offset,
-            field: l::RECORD,
-            rule: Rule::MissingField,
-            message: "record could not be read".into(),
-            further: Vec::new(),
-        });
+        let mut reject =
+            RecordReject::from_violations(index, tag.offset, rejects).unwrap_or(RecordReject {
+                record_index: index,
+                byte_offset: tag.offset,
+                young_persons_id: None,
+                field: l::RECORD,
+                rule: Rule::MissingField,
+                outcome: Outcome::Reject,
+                message: "record could not be read".into(),
+                further: Vec::new(),
+            });
+        reject.young_persons_id = self.notes.young_persons_id.clone();
         Ok(Err(reject))
     }
 }

@@ -5,9 +5,12 @@ use std::io::Write;
 use gateway_domain::{GuaranteeBlock, YoungPerson, la_list};
 
 use super::FileHeader;
-use super::check::{CheckerConfig, Uniqueness, check_record, check_writable};
+use super::checker::file::Uniqueness;
+use super::checker::raw::RawRecord;
+use super::checker::{self, CheckerConfig, FileContext, Findings};
 use super::layout as l;
-use crate::reject::{CheckerRule as R, RecordReject, Violation, WriteError};
+use super::writable::check_writable;
+use crate::reject::{CheckerRule as R, Outcome, RecordReject, Violation, WriteError};
 use crate::xml::Limits;
 use crate::xml::text::{ElementWriter, TextProblem, check_text, date_writable};
 
@@ -36,8 +39,10 @@ pub struct WriterOptions {
     /// `LEAType`, GuaranteeStatus 124) is refused. Use with
     /// `current_activity_only`: [`WriterOptions::nccis_return`].
     pub schema_2015: bool,
-    /// Write `SENSupportFlag` after `SENDFlag` (the 2019-20 requirement;
-    /// not in the 2015 XSD, so off by default).
+    /// Write `SENSupportFlag` after `SENDFlag` in a return (the 2019-20
+    /// requirement; not in the 2015 XSD, so off by default; without it the
+    /// import's checker warns 303 on every record of a 2019-20 or later
+    /// return). The gateway's own layout always writes it.
     pub sen_support_flag: bool,
     /// Spell the header's database element `DatabaseId`, as the XSD does
     /// (and as a schema validator requires), rather than `DatabaseID`, the
@@ -190,7 +195,9 @@ pub struct NccisWriter<W: Write> {
     root: &'static str,
     header: FileHeader,
     options: WriterOptions,
+    context: FileContext,
     unique: Uniqueness,
+    warnings: Vec<Violation>,
     written: u64,
     attempted: u64,
 }
@@ -275,12 +282,20 @@ impl<W: Write> NccisWriter<W> {
         Ok(NccisWriter {
             out,
             root,
+            context: FileContext::new(&header, options.checker),
+            warnings: Vec::new(),
             header,
             options,
             unique: Uniqueness::default(),
             written: 0,
             attempted: 0,
         })
+    }
+
+    /// The lower-priority rules the record last written (or refused) breaks: what the
+    /// import's checker will warn about.
+    pub fn last_warnings(&self) -> &[Violation] {
+        &self.warnings
     }
 
     /// Records written so far.
@@ -315,13 +330,27 @@ impl<W: Write> NccisWriter<W> {
             self.options.limits.max_activities,
             &mut v,
         );
-        check_record(p, None, &self.header, &self.options.checker, &mut v);
-        self.unique.check(p, &mut v);
-        if let Some(reject) = RecordReject::from_violations(index, 0, v) {
+        // The import's own checker, on what this record would put in the file.
+        let raw = RawRecord::from_person(
+            p,
+            self.header.period_end,
+            !self.options.schema_2015 || self.options.sen_support_flag,
+        );
+        let mut findings = Findings::default();
+        checker::check_record(&raw, &self.context, &mut findings);
+        self.unique.check(&raw, &mut findings);
+        let mut all = findings.list;
+        all.append(&mut v);
+        let (rejects, warnings): (Vec<Violation>, Vec<Violation>) = checker::merge(all)
+            .into_iter()
+            .partition(|x| x.outcome == Outcome::Reject);
+        self.warnings = warnings;
+        if let Some(mut reject) = RecordReject::from_violations(index, 0, rejects) {
+            reject.young_persons_id = Some(p.ccis_id.as_str().to_owned());
             return Err(WriteError::Rejected(reject));
         }
         self.write_record(p)?;
-        self.unique.accept(p, self.written);
+        self.unique.accept(&raw, true);
         self.written += 1;
         Ok(())
     }
@@ -418,6 +447,9 @@ impl<W: Write> NccisWriter<W> {
             }
         } else {
             o.leaf(l::SEND_FLAG, p.send.code())?;
+            // The 2019-20 requirement's flag (rules 303/304); the gateway's own layout is
+            // not bound to the 2015 schema.
+            o.leaf(l::SEN_SUPPORT_FLAG, yes_no(p.send.sen_support_flag()))?;
         }
         let characteristics: Vec<_> = p
             .characteristics

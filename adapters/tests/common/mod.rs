@@ -31,7 +31,8 @@ pub fn uln(i: u64) -> String {
 }
 
 /// A valid record (academic age 17 on the reference date 2024-08-31, in
-/// further education, current), with `edits` applied as (from, to) text
+/// further education, current; no NCCIS rule broken but 908 when several
+/// records share its names), with `edits` applied as (from, to) text
 /// replacements. Panics if an edit does not match, so no case is a no-op.
 pub fn record(i: u64, edits: &[(&str, &str)]) -> String {
     let mut r = format!(
@@ -49,10 +50,13 @@ pub fn record(i: u64, edits: &[(&str, &str)]) -> String {
     <DOB>2007-05-01</DOB>
     <Ethnicity>WBRI</Ethnicity>
     <LeadLEA>886</LeadLEA>
+    <EducatedLEA>886</EducatedLEA>
     <UniqueLearnerNo>{}</UniqueLearnerNo>
   </PersonalDetails>
   <LevelOfNeed>
+    <LevelOfNeedCode>2</LevelOfNeedCode>
     <SENDFlag>N</SENDFlag>
+    <SENSupportFlag>N</SENSupportFlag>
     <Characteristics><CharacteristicCode>210</CharacteristicCode></Characteristics>
   </LevelOfNeed>
   <Activities>
@@ -63,6 +67,7 @@ pub fn record(i: u64, edits: &[(&str, &str)]) -> String {
       <DateVerified>2025-01-10</DateVerified>
       <DueToLapseDate>2026-01-10</DueToLapseDate>
       <CurrencyLapsed>N</CurrencyLapsed>
+      <PredictedEndDate>2026-07-31</PredictedEndDate>
     </Cohort>
   </Activities>
 </YoungPersonsRecord>

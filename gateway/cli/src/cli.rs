@@ -93,10 +93,16 @@ pub enum ImportCommand {
 pub struct ImportNccisArgs {
     /// The NCCIS XML file.
     pub file: PathBuf,
-    /// Where to write the reject report (JSON Lines: record index, byte offset, field and
-    /// rule of each rejected record; no personal data). Default: FILE.rejects.jsonl.
+    /// Where to write the checker report (JSON Lines, one line per record with a problem:
+    /// record index, byte offset, YoungPersonsID, whether it was imported, and each problem's
+    /// NCCIS rule, priority, element and outcome; no other personal data).
+    /// Default: FILE.rejects.jsonl.
     #[arg(long)]
     pub rejects: Option<PathBuf>,
+    /// Also write the checker report as an HTML page (counts by rule and priority, records by
+    /// YoungPersonsID; no other personal data).
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
     /// Print the summary as JSON instead of a table.
     #[arg(long)]
     pub json: bool,

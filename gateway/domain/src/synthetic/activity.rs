@@ -135,6 +135,17 @@ pub(crate) fn dated(rng: &mut SplitMix64, code: A, today: Date, lapsed: bool) ->
     if code.is_eet() && rng.chance(500) {
         a.predicted_end_date = Some(days_after(start, rng.between(300, 730)));
     }
+    // NCCIS rules 259 and 262 (priority 1): education and training need a
+    // PredictedEndDate, a gap year, custody, temporary work and an agreed start a
+    // ReviewDate. Set without drawing from `rng`, so every other value of the cohort
+    // stays what it was; the end lies after the currency window, so it never
+    // shortens the activity's currency.
+    if code.has_planned_end() && a.predicted_end_date.is_none() {
+        a.predicted_end_date = Some(days_after(today, 400));
+    }
+    if matches!(code.code(), 260 | 290 | 350 | 616 | 710) && a.review_date.is_none() {
+        a.review_date = Some(days_after(verified, 28));
+    }
     a
 }
 

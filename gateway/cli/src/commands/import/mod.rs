@@ -1,10 +1,15 @@
 //! `gateway import nccis`: an NCCIS return streamed into the store.
 //!
 //! Two threads of work, joined by a bounded channel: a blocking task reads and checks the
-//! file (`NccisReader`), writes the reject report and hands accepted records over in
-//! batches; the async side stores each batch (one transaction per batch). Parsing the next
-//! batch overlaps with storing the previous one, and the channel's bound keeps memory at a
-//! few batches whatever the file's size.
+//! file (`NccisReader`), writes the checker report (`report.rs`: JSON Lines, one line per
+//! record with a problem) and hands imported records over in batches; the async side
+//! stores each batch (one transaction per batch). Parsing the next batch overlaps with
+//! storing the previous one, and the channel's bound keeps memory at a few batches
+//! whatever the file's size. The summary is a table by NCCIS rule and priority (or JSON),
+//! and with `--report FILE.html` an HTML page (`html.rs`).
+
+mod html;
+pub mod report;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -14,8 +19,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use gateway_adapters::nccis::NccisReader;
-use gateway_adapters::{CheckerRule, FatalError, Limits, ReadError};
+use gateway_adapters::nccis::{NccisReader, mi_year};
+use gateway_adapters::{FatalError, Limits, ReadError};
 use gateway_domain::YoungPerson;
 use gateway_store::{Store, UpsertCounts};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -23,6 +28,7 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use crate::cli::ImportNccisArgs;
+use report::{CheckerReport, RecordLine, RuleRow};
 
 /// Records per store transaction: large enough that the commit (an fsync) is paid rarely,
 /// small enough that a batch in flight and one queued stay a few megabytes.
@@ -34,18 +40,31 @@ const QUEUED_BATCHES: usize = 2;
 #[derive(Debug, Serialize)]
 pub struct ImportSummary {
     pub records_read: u64,
+    /// Records imported (with or without warnings).
     pub accepted: u64,
+    /// Records not imported (a priority 1 rule, or a gateway check that makes them unusable).
     pub rejected: u64,
-    /// Records that broke each rule, by rule code. A record that broke several rules counts
-    /// once under each.
+    /// Imported records with at least one warning.
+    pub accepted_with_warnings: u64,
+    /// The MI year (April-March, by its first year) whose rule set was applied.
+    pub mi_year: Option<i32>,
+    /// Records not imported that broke each rule, by rule code. A record that broke several
+    /// rules counts once under each.
     pub rejected_by_rule: BTreeMap<&'static str, u64>,
+    /// Imported records with each rule as a warning.
+    pub warnings_by_rule: BTreeMap<&'static str, u64>,
+    /// Every rule found, with its NCCIS priority and both counts.
+    pub rules: Vec<RuleRow>,
     pub inserted: u64,
     pub updated: u64,
     pub unchanged: u64,
     pub elapsed_seconds: f64,
     pub records_per_second: f64,
-    /// The reject report (absent when the file's header could not be read).
+    /// The JSON Lines checker report, every record with a problem (absent when the file's
+    /// header could not be read).
     pub rejects_report: Option<PathBuf>,
+    /// The HTML report, when asked for.
+    pub html_report: Option<PathBuf>,
     /// Whether the file was read to its end.
     pub completed: bool,
     /// Why reading stopped early: position and kind, never a value from the file.
@@ -57,7 +76,7 @@ struct ReadOutcome {
     records: u64,
     accepted: u64,
     rejected: u64,
-    by_rule: BTreeMap<CheckerRule, u64>,
+    report: CheckerReport,
     fatal: Option<FatalError>,
 }
 
@@ -91,6 +110,7 @@ pub async fn nccis(store: Arc<dyn Store>, args: ImportNccisArgs) -> anyhow::Resu
         .unwrap_or_else(|| default_rejects_path(&args.file));
     let rejects = File::create(&rejects_path)
         .with_context(|| format!("cannot create {}", rejects_path.display()))?;
+    let period_end = reader.header().period_end;
 
     let (tx, mut rx) = mpsc::channel::<Vec<YoungPerson>>(QUEUED_BATCHES);
     let reading = tokio::task::spawn_blocking(move || read_all(reader, rejects, tx));
@@ -115,15 +135,24 @@ pub async fn nccis(store: Arc<dyn Store>, args: ImportNccisArgs) -> anyhow::Resu
     progress.finish_and_clear();
 
     let elapsed = started.elapsed().as_secs_f64();
+    let report = &outcome.report;
+    let count = |f: fn(&report::RuleTally) -> u64| {
+        report
+            .by_rule
+            .iter()
+            .map(|(rule, t)| (rule.code(), f(t)))
+            .filter(|(_, n)| *n > 0)
+            .collect::<BTreeMap<_, _>>()
+    };
     let summary = ImportSummary {
         records_read: outcome.records,
         accepted: outcome.accepted,
         rejected: outcome.rejected,
-        rejected_by_rule: outcome
-            .by_rule
-            .iter()
-            .map(|(rule, n)| (rule.code(), *n))
-            .collect(),
+        accepted_with_warnings: report.records_with_warnings,
+        mi_year: Some(mi_year(period_end)),
+        rejected_by_rule: count(|t| t.not_imported),
+        warnings_by_rule: count(|t| t.imported),
+        rules: report.rule_rows(),
         inserted: counts.inserted,
         updated: counts.updated,
         unchanged: counts.unchanged,
@@ -134,13 +163,31 @@ pub async fn nccis(store: Arc<dyn Store>, args: ImportNccisArgs) -> anyhow::Resu
             0.0
         },
         rejects_report: Some(rejects_path),
+        html_report: args.report.clone(),
         completed: outcome.fatal.is_none(),
         fatal: outcome.fatal.clone(),
     };
+    if let Some(path) = &args.report {
+        let name = args
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let facts = html::FileFacts {
+            file_name: &name,
+            period_end: Some(period_end.to_string()),
+            mi_year: summary.mi_year,
+            records: summary.records_read,
+            accepted: summary.accepted,
+            rejected: summary.rejected,
+            completed: summary.completed,
+        };
+        html::write(path, &facts, report)?;
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
-        print_table(&summary, &outcome.by_rule);
+        print_table(&summary, report)?;
     }
     if let Some(fatal) = outcome.fatal {
         anyhow::bail!(
@@ -168,21 +215,26 @@ fn default_rejects_path(file: &Path) -> PathBuf {
     file.with_file_name(name)
 }
 
-/// Reads the whole file on a blocking thread: rejects to the report, accepted records to
-/// the channel in batches. Stops at a fatal error after sending what was accepted before it.
+/// Reads the whole file on a blocking thread: problems to the report, imported records to
+/// the channel in batches. Stops at a fatal error after sending what was imported before it.
 fn read_all<R: std::io::BufRead>(
     reader: NccisReader<R>,
     rejects: File,
     tx: mpsc::Sender<Vec<YoungPerson>>,
 ) -> anyhow::Result<ReadOutcome> {
-    let mut report = BufWriter::new(rejects);
-    let mut by_rule: BTreeMap<CheckerRule, u64> = BTreeMap::new();
+    let mut jsonl = BufWriter::new(rejects);
+    let mut report = CheckerReport::default();
     let mut fatal = None;
     let mut batch = Vec::with_capacity(BATCH);
     let mut reader = reader;
-    for item in reader.by_ref() {
+    while let Some(item) = reader.next() {
         match item {
             Ok(person) => {
+                // Lines carry positions, the YoungPersonsID, element names and rule codes
+                // only (the adapters guarantee no other input value reaches them).
+                if let Some(line) = RecordLine::warned(reader.notes()) {
+                    report.add(line, &mut jsonl)?;
+                }
                 batch.push(person);
                 if batch.len() == BATCH {
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
@@ -193,16 +245,7 @@ fn read_all<R: std::io::BufRead>(
                 }
             }
             Err(ReadError::Rejected(reject)) => {
-                // The reject carries positions, element names and rule codes only (the
-                // adapters guarantee no input value reaches it).
-                serde_json::to_writer(&mut report, &reject)?;
-                report.write_all(b"\n")?;
-                let mut rules: Vec<CheckerRule> = reject.rules().collect();
-                rules.sort();
-                rules.dedup();
-                for rule in rules {
-                    *by_rule.entry(rule).or_default() += 1;
-                }
+                report.add(RecordLine::rejected(&reject, reader.notes()), &mut jsonl)?;
             }
             Err(ReadError::Fatal(error)) => {
                 fatal = Some(error);
@@ -213,13 +256,13 @@ fn read_all<R: std::io::BufRead>(
     if !batch.is_empty() && tx.blocking_send(batch).is_err() {
         anyhow::bail!("import stopped");
     }
-    report.flush().context("writing the reject report")?;
+    jsonl.flush().context("writing the checker report")?;
     let stats = reader.stats();
     Ok(ReadOutcome {
         records: stats.records,
         accepted: stats.accepted,
         rejected: stats.rejected,
-        by_rule,
+        report,
         fatal,
     })
 }
@@ -294,27 +337,40 @@ impl Read for Counting {
     }
 }
 
-fn print_table(s: &ImportSummary, by_rule: &BTreeMap<CheckerRule, u64>) {
+fn print_table(s: &ImportSummary, report: &CheckerReport) -> std::io::Result<()> {
     let status = if s.completed {
         "read to the end"
     } else {
         "STOPPED EARLY"
     };
-    println!("NCCIS import: file {status}");
-    println!("  {:<24} {:>10}", "records read", s.records_read);
-    println!("  {:<24} {:>10}", "accepted", s.accepted);
-    println!("  {:<24} {:>10}", "rejected", s.rejected);
-    for (rule, n) in by_rule {
-        println!("    {:<10} {:>8}  {}", rule.code(), n, rule.description());
-    }
-    println!("  {:<24} {:>10}", "inserted", s.inserted);
-    println!("  {:<24} {:>10}", "updated", s.updated);
-    println!("  {:<24} {:>10}", "unchanged", s.unchanged);
-    println!(
+    let mut out = std::io::stdout().lock();
+    let year = s
+        .mi_year
+        .map(|y| format!(" (NCCIS rules of MI year {y}-{:02})", (y + 1) % 100))
+        .unwrap_or_default();
+    writeln!(out, "NCCIS import: file {status}{year}")?;
+    writeln!(out, "  {:<24} {:>10}", "records read", s.records_read)?;
+    writeln!(out, "  {:<24} {:>10}", "imported", s.accepted)?;
+    writeln!(
+        out,
+        "  {:<24} {:>10}",
+        "  of which with warnings", s.accepted_with_warnings
+    )?;
+    writeln!(out, "  {:<24} {:>10}", "not imported", s.rejected)?;
+    report::print_rules(report, &mut out)?;
+    writeln!(out, "  {:<24} {:>10}", "inserted", s.inserted)?;
+    writeln!(out, "  {:<24} {:>10}", "updated", s.updated)?;
+    writeln!(out, "  {:<24} {:>10}", "unchanged", s.unchanged)?;
+    writeln!(
+        out,
         "  {:<24} {:>10.2} s ({:.0} records/s)",
         "elapsed", s.elapsed_seconds, s.records_per_second
-    );
+    )?;
     if let Some(path) = &s.rejects_report {
-        println!("  reject report: {}", path.display());
+        writeln!(out, "  checker report (JSON Lines): {}", path.display())?;
     }
+    if let Some(path) = &s.html_report {
+        writeln!(out, "  checker report (HTML): {}", path.display())?;
+    }
+    Ok(())
 }
