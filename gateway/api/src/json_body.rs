@@ -28,26 +28,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                 mime.eq_ignore_ascii_case("application/json")
             });
         if !json {
-            return Err(Problem::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported-media-type",
-                "The request body must be application/json",
-            ));
+            return Err(Problem::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
-            Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body-too-large",
-                "The request body is too large",
-            )
-        })?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| crate::limits::body_too_large())?;
         let value = gateway_adapters::parse_json(&bytes).map_err(|err| {
-            Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid-body",
-                "The request body is not valid for this operation",
-            )
-            .with_detail(err.to_string())
+            Problem::for_status(StatusCode::UNPROCESSABLE_ENTITY).with_detail(err.to_string())
         })?;
         Ok(JsonBody { value, bytes })
     }

@@ -7,8 +7,9 @@
 //!   handshake. At the cap the loop waits for a slot before accepting again: new
 //!   connections queue in the kernel's accept queue instead of being closed, and a slot
 //!   frees within `first_byte_timeout` (silent) or `handshake_timeout` (slow);
-//! - at most `max_handshakes_per_source` of them from one source address; beyond that the
-//!   source's new connections are closed at once (it alone could otherwise fill the cap);
+//! - at most `max_handshakes_per_source` of them from one source address (it alone could
+//!   otherwise fill the cap); the source's further connections wait in its own bounded
+//!   line, holding no global slot, and beyond that line they are closed (`sources.rs`);
 //! - the first byte of the ClientHello within `first_byte_timeout` (about 2 s), then the
 //!   whole handshake within `handshake_timeout`.
 
@@ -22,7 +23,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
-use crate::sources::{SourceSlot, SourceSlots};
+use crate::sources::{SourcePlace, SourceSlots};
 use crate::trust::PeerTrust;
 use crate::{PeerIdentity, ReloadableTls};
 
@@ -128,12 +129,31 @@ async fn accept_loop(
             },
             () = handshakes.ready.closed() => return,
         };
-        let Some(source) = sources.claim(remote.ip()) else {
+        let Some(place) = sources.enter(remote.ip()) else {
             refusals.note(remote);
             continue;
         };
         let _ = tcp_stream.set_nodelay(true);
-        tokio::spawn(handshakes.clone().run(tcp_stream, remote, permit, source));
+        match place.try_slot() {
+            Some(source_slot) => {
+                let handshakes = handshakes.clone();
+                tokio::spawn(async move {
+                    handshakes
+                        .run(tcp_stream, remote, (place, source_slot), permit)
+                        .await
+                });
+            }
+            None => {
+                // Over its share: wait in the source's line without a global slot.
+                drop(permit);
+                tokio::spawn(handshakes.clone().wait_then_run(
+                    tcp_stream,
+                    remote,
+                    place,
+                    slots.clone(),
+                ));
+            }
+        }
     }
 }
 
@@ -164,12 +184,37 @@ impl Refusals {
 }
 
 impl Handshakes {
+    /// A connection over its source's share: waits (at most `handshake_timeout`) for one of
+    /// its source's slots, then for a global slot, then shakes hands.
+    async fn wait_then_run(
+        self,
+        tcp: TcpStream,
+        remote: SocketAddr,
+        place: SourcePlace,
+        slots: Arc<Semaphore>,
+    ) {
+        let Ok(Some(source_slot)) =
+            tokio::time::timeout(self.handshake_timeout, place.slot()).await
+        else {
+            tracing::debug!(%remote, "waited too long for its source's handshake slot; closed");
+            return;
+        };
+        let permit = tokio::select! {
+            permit = slots.acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => return,
+            },
+            () = self.ready.closed() => return,
+        };
+        self.run(tcp, remote, (place, source_slot), permit).await;
+    }
+
     async fn run(
         self,
         tcp: TcpStream,
         remote: SocketAddr,
+        source: (SourcePlace, OwnedSemaphorePermit),
         permit: OwnedSemaphorePermit,
-        source: SourceSlot,
     ) {
         let outcome = self.handshake(tcp, remote).await;
         // The slots are free once the handshake is over, before the connection is served.

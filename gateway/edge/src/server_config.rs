@@ -43,8 +43,8 @@ pub struct TlsSettings {
     /// the cap new connections wait in the kernel's accept queue until a slot frees.
     pub max_concurrent_handshakes: usize,
     /// Connections between accept and the end of their handshake from one source address
-    /// (IPv6: one /64). Beyond it that source's new connections are closed at once, so one
-    /// address cannot fill the global cap.
+    /// (IPv6: one /64), so one address cannot fill the global cap. Beyond it that source's
+    /// new connections wait in its own bounded line; beyond the line they are closed.
     pub max_handshakes_per_source: usize,
 }
 

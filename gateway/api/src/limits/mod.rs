@@ -46,11 +46,7 @@ where
 
 /// The 413 of every body that is too large, announced or streamed.
 pub(crate) fn body_too_large() -> Problem {
-    Problem::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "body-too-large",
-        "The request body is too large",
-    )
+    Problem::for_status(StatusCode::PAYLOAD_TOO_LARGE)
 }
 
 async fn refuse_untrusted_peer(request: Request, next: Next) -> Response {
