@@ -5,7 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{gateway, succeed, text};
 
 use gateway_adapters::nccis::{FileHeader, NccisWriter, WriterOptions};
 use gateway_domain::{LaCode, YoungPerson, synthetic};
@@ -13,41 +15,8 @@ use gateway_tests::{Backend, TestDatabase, on_both_backends};
 use serde_json::Value;
 use time::macros::date;
 
-const GATEWAY: &str = env!("CARGO_BIN_EXE_gateway");
 const PERIOD_END: &str = "2025-03-31";
 const LARGE: u64 = 100_000;
-
-/// The binary, with no `GATEWAY_*` setting inherited from the environment.
-fn gateway(database_url: &str) -> Command {
-    let mut command = Command::new(GATEWAY);
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("GATEWAY_") {
-            command.env_remove(name);
-        }
-    }
-    command.env_remove("RUST_LOG");
-    command.args(["--log-format", "text", "--database-url", database_url]);
-    command
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-fn succeed(command: &mut Command) -> Output {
-    let output = command.output().unwrap();
-    assert!(
-        output.status.success(),
-        "{command:?} failed ({}):\n{}",
-        output.status,
-        text(&output)
-    );
-    output
-}
 
 /// `import nccis FILE --json`, which must succeed; its summary.
 fn import(db: &TestDatabase, file: &Path) -> Value {

@@ -4,51 +4,23 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-const GATEWAY: &str = env!("CARGO_BIN_EXE_gateway");
+mod common;
 
-/// The binary with no inherited `GATEWAY_*` setting, on `db` with its keys in `keys`.
+/// The binary on the SQLite file `db`, with its keys in `keys`.
 fn gateway(db: &Path, keys: &Path) -> Command {
-    let mut command = Command::new(GATEWAY);
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("GATEWAY_") {
-            command.env_remove(name);
-        }
-    }
-    command.env_remove("RUST_LOG");
-    command.env("GATEWAY_KEYS_DIR", keys);
-    command.args(["--log-format", "text", "--database-url"]);
-    command.arg(format!("sqlite://{}", db.display()));
-    command
+    common::gateway_with_keys(&format!("sqlite://{}", db.display()), keys)
 }
 
-fn text(output: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
+/// The output of a command that must succeed.
+fn succeeds(command: &mut Command) -> String {
+    common::text(&common::succeed(command))
 }
 
-fn succeed(command: &mut Command) -> String {
-    let output = command.output().unwrap();
-    assert!(
-        output.status.success(),
-        "{command:?} failed:\n{}",
-        text(&output)
-    );
-    text(&output)
-}
-
-fn fail(command: &mut Command) -> String {
-    let output = command.output().unwrap();
-    assert!(
-        !output.status.success(),
-        "{command:?} succeeded:\n{}",
-        text(&output)
-    );
-    text(&output)
+/// The output of a command that must fail.
+fn fails(command: &mut Command) -> String {
+    common::text(&common::fail(command))
 }
 
 /// The key folder's file names and contents.
@@ -75,14 +47,14 @@ fn keys_come_only_from_keys_init_and_a_rotation_keeps_the_log_verifiable() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("gateway.db");
     let keys = tmp.path().join("keys");
-    succeed(gateway(&db, &keys).arg("migrate"));
+    succeeds(gateway(&db, &keys).arg("migrate"));
 
     // Before `keys init` nothing makes a key, not even a subject access report.
-    let out = fail(gateway(&db, &keys).args(["audit", "export", "--subject", SUBJECT]));
+    let out = fails(gateway(&db, &keys).args(["audit", "export", "--subject", SUBJECT]));
     assert!(out.contains("gateway keys init"), "{out}");
     assert!(!keys.exists(), "no key folder was created");
 
-    let out = succeed(gateway(&db, &keys).args(["keys", "init"]));
+    let out = succeeds(gateway(&db, &keys).args(["keys", "init"]));
     assert!(out.contains("created") && out.contains("pinned"), "{out}");
     let made = files(&keys);
     assert_eq!(
@@ -90,7 +62,7 @@ fn keys_come_only_from_keys_init_and_a_rotation_keeps_the_log_verifiable() {
         3,
         "signing key, its public key, pseudonym key: {made:?}"
     );
-    let out = succeed(gateway(&db, &keys).args(["keys", "init"]));
+    let out = succeeds(gateway(&db, &keys).args(["keys", "init"]));
     assert!(
         out.contains("present") && out.contains("already pinned"),
         "{out}"
@@ -98,7 +70,7 @@ fn keys_come_only_from_keys_init_and_a_rotation_keeps_the_log_verifiable() {
     assert_eq!(files(&keys), made, "a second init changes nothing");
 
     // A subject access report reads the key and writes nothing.
-    let out = succeed(gateway(&db, &keys).args(["audit", "export", "--subject", SUBJECT]));
+    let out = succeeds(gateway(&db, &keys).args(["audit", "export", "--subject", SUBJECT]));
     assert!(out.contains("0 entries about this young person"), "{out}");
     assert_eq!(files(&keys), made);
 
@@ -107,24 +79,24 @@ fn keys_come_only_from_keys_init_and_a_rotation_keeps_the_log_verifiable() {
     let pseudonym = keys.join("subject-pseudonym.key");
     let kept = tmp.path().join("pseudonym.kept");
     std::fs::rename(&pseudonym, &kept).unwrap();
-    let out = fail(gateway(&db, &keys).args(["audit", "export", "--subject", SUBJECT]));
+    let out = fails(gateway(&db, &keys).args(["audit", "export", "--subject", SUBJECT]));
     assert!(out.contains("no log key"), "{out}");
-    let out = fail(gateway(&db, &keys).args(["keys", "init"]));
+    let out = fails(gateway(&db, &keys).args(["keys", "init"]));
     assert!(out.contains("will not create keys"), "{out}");
     assert!(!pseudonym.exists());
     // Another key in its place is refused by the report (it would find nobody's entries).
     std::fs::write(&pseudonym, "cd".repeat(32)).unwrap();
-    let out = fail(gateway(&db, &keys).args(["audit", "export", "--subject", SUBJECT]));
+    let out = fails(gateway(&db, &keys).args(["audit", "export", "--subject", SUBJECT]));
     assert!(out.contains("pseudonym key does not match"), "{out}");
     std::fs::rename(&kept, &pseudonym).unwrap();
 
     // Rotation: logged, and `audit verify` passes from the new key and the retired one.
     let old_public = std::fs::read_to_string(keys.join("log-signing.pub.pem")).unwrap();
-    let out = succeed(gateway(&db, &keys).args(["keys", "rotate"]));
+    let out = succeeds(gateway(&db, &keys).args(["keys", "rotate"]));
     assert!(out.contains("rotated at index 0"), "{out}");
     let new_public = std::fs::read_to_string(keys.join("log-signing.pub.pem")).unwrap();
     assert_ne!(new_public, old_public);
-    let out = succeed(gateway(&db, &keys).args(["audit", "verify"]));
+    let out = succeeds(gateway(&db, &keys).args(["audit", "verify"]));
     assert!(out.contains("log verified: 1 entries"), "{out}");
     let retired = files(&keys)
         .into_iter()
@@ -132,7 +104,7 @@ fn keys_come_only_from_keys_init_and_a_rotation_keeps_the_log_verifiable() {
         .find(|p| p.to_string_lossy().contains("retired-"))
         .expect("the retired public key is kept");
     assert_eq!(std::fs::read_to_string(&retired).unwrap(), old_public);
-    let out = succeed(
+    let out = succeeds(
         gateway(&db, &keys)
             .args(["audit", "verify", "--public-key"])
             .arg(&retired),

@@ -7,7 +7,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{gateway_with_keys as gateway, succeed, text};
+use std::process::Command;
 
 use gateway_domain::{CohortStatus, LaCode, YoungPerson, synthetic};
 use gateway_store::{NewOutboundTransfer, PartnerId, Store};
@@ -16,41 +19,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::macros::date;
 
-const GATEWAY: &str = env!("CARGO_BIN_EXE_gateway");
 const PERIOD_END: &str = "2025-03-31";
-
-/// The binary with no inherited `GATEWAY_*` setting, its log keys in `keys`.
-fn gateway(database_url: &str, keys: &Path) -> Command {
-    let mut command = Command::new(GATEWAY);
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("GATEWAY_") {
-            command.env_remove(name);
-        }
-    }
-    command.env_remove("RUST_LOG");
-    command.env("GATEWAY_KEYS_DIR", keys);
-    command.args(["--log-format", "text", "--database-url", database_url]);
-    command
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-fn succeed(command: &mut Command) -> Output {
-    let output = command.output().unwrap();
-    assert!(
-        output.status.success(),
-        "{command:?} failed ({}):\n{}",
-        output.status,
-        text(&output)
-    );
-    output
-}
 
 struct Env {
     _dir: tempfile::TempDir,
