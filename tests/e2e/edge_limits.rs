@@ -218,6 +218,13 @@ async fn a_head_over_8_kb_is_431(backend: Backend) {
     raw.send(&get_with_header_bytes(9 * 1024)).await.unwrap();
     let too_large = raw.response(Duration::from_secs(2)).await.unwrap();
     assert_eq!(too_large.status, 431);
+    assert_eq!(
+        too_large.header("content-type"),
+        Some("application/problem+json")
+    );
+    let problem = too_large.json();
+    assert_eq!(problem["code"], "headers-too-large", "{problem}");
+    assert!(!problem.to_string().contains("aaaaaaaa"), "{problem}");
     assert!(raw.closed_within(Duration::from_secs(2)).await);
     app.stop().await;
 }

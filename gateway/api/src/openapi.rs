@@ -76,19 +76,40 @@ impl SharedResponses {
         "400",
         "invalid-request: a path or query parameter is not valid (never echoed)",
     );
-    const ALWAYS: (&'static str, &'static str) = ("500", "internal");
+    /// Every operation, whatever it does (the edge's limits stand in front of all).
+    const ALWAYS: [(&'static str, &'static str); 4] = [
+        ("500", "internal"),
+        (
+            "431",
+            "headers-too-large: the request head is over the limit (8 KB by default); the connection closes",
+        ),
+        (
+            "403",
+            "certificate-not-accepted: the connection's certificate was revoked since the handshake; the connection closes",
+        ),
+        (
+            "503",
+            "timeout: the request was not answered within the request timeout; retry after Retry-After",
+        ),
+    ];
+    /// Operations with a body: the request timeout while the body is still arriving.
+    const BODY_TIMEOUT: (&'static str, &'static str) = (
+        "408",
+        "request-timeout: the body did not arrive within the request timeout; the connection closes",
+    );
 
     fn add_to(operation: &mut Operation) {
         let authenticated = operation
             .security
             .as_ref()
             .is_some_and(|requirements| !requirements.is_empty());
-        let mut shared = vec![Self::ALWAYS];
+        let mut shared = Self::ALWAYS.to_vec();
         if authenticated {
             shared.extend(Self::AUTHENTICATED);
         }
         if operation.request_body.is_some() {
             shared.extend(Self::WITH_BODY);
+            shared.push(Self::BODY_TIMEOUT);
         }
         if operation.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
             shared.push(Self::WITH_PARAMETERS);

@@ -1,5 +1,8 @@
 //! The request-level limits of the edge, as axum layers around every route (inside the
 //! request id, so their problems carry it):
+//! - a request head over `max_header_bytes` gets `431 headers-too-large` as a problem and
+//!   the connection is closed (hyper itself refuses, with a bare 431, only heads over four
+//!   times that, so that this answer can be a problem like every other);
 //! - a connection whose certificate the current TLS configuration no longer accepts
 //!   (revoked since the handshake) gets `403 certificate-not-accepted` and is closed;
 //! - a body announced larger than `max_body_bytes` gets `413 body-too-large` before any of
@@ -42,6 +45,33 @@ where
         .layer(middleware::from_fn_with_state(limits, time_limit))
         .layer(middleware::from_fn_with_state(limits, bounded_body))
         .layer(middleware::from_fn(refuse_untrusted_peer))
+        .layer(middleware::from_fn_with_state(limits, bounded_head))
+}
+
+/// Refuses a request head larger than `max_header_bytes`, counted as on the wire.
+async fn bounded_head(State(limits): State<HttpLimits>, request: Request, next: Next) -> Response {
+    if head_bytes(&request) <= limits.max_header_bytes {
+        return next.run(request).await;
+    }
+    let problem = Problem::for_status(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE).into_response();
+    let peer = request.extensions().get::<ClientPeer>();
+    close_after(problem, request.version(), peer)
+}
+
+/// The size of the request line and headers as HTTP/1.1 writes them.
+fn head_bytes(request: &Request) -> usize {
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or(1, |target| target.as_str().len());
+    // "METHOD target HTTP/1.1\r\n", then "name: value\r\n" per header, then "\r\n".
+    let line = request.method().as_str().len() + 1 + target + 11;
+    let headers: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + 2 + value.len() + 2)
+        .sum();
+    line + headers + 2
 }
 
 /// The 413 of every body that is too large, announced or streamed.

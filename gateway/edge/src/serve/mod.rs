@@ -13,9 +13,9 @@
 //! - the application asks ([`ClientPeer::close_connection`]) or the server shuts down.
 //!
 //! A connection that has begun closing and still has not finished a request's time limit
-//! later is dropped. Request heads are limited to `max_header_bytes` (hyper answers 431);
-//! the request body limit and the request timeout are the application's layers, which read
-//! them from the same [`HttpLimits`].
+//! later is dropped. Request heads are limited to `max_header_bytes` by the application's
+//! layer (a problem+json 431); hyper itself stops reading at four times that (a bare 431).
+//! That layer, the request body limit and the request timeout read the same [`HttpLimits`].
 
 mod activity;
 
@@ -47,7 +47,8 @@ pub struct HttpLimits {
     /// After this long a connection finishes its request in flight and closes, so no
     /// connection lives for ever (its certificate is re-checked per request regardless).
     pub max_connection_age: Duration,
-    /// Request line and headers together (at least 8192, hyper's smallest read buffer).
+    /// Request line and headers together: beyond it 431 (a problem from the application;
+    /// hyper's own bare 431 beyond four times this, at least 8192).
     pub max_header_bytes: usize,
     /// Request body, whether announced by `Content-Length` or streamed (413 beyond it).
     pub max_body_bytes: usize,
@@ -223,12 +224,19 @@ async fn serve_connection<S, B>(
         let mut builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
         builder
             .timer(TokioTimer::new())
-            .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX))
+            .max_header_list_size(
+                u32::try_from(limits.max_header_bytes.saturating_mul(4)).unwrap_or(u32::MAX),
+            )
             .max_concurrent_streams(MAX_H2_STREAMS);
         let served = builder.serve_connection(io, service);
         watch_connection(served, &activity, &close, stopping, &limits).await
     } else {
-        let header_bytes = limits.max_header_bytes.max(MIN_HEADER_BYTES);
+        // hyper refuses (a bare 431) only heads over four times the limit, before buffering
+        // more; the API's own check answers those between with a problem+json 431.
+        let header_bytes = limits
+            .max_header_bytes
+            .saturating_mul(4)
+            .max(MIN_HEADER_BYTES);
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder
             .timer(TokioTimer::new())
