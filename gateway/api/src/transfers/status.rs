@@ -4,9 +4,8 @@
 //! The exporter's own staff see its outbound transfers; on the importer, its own staff and
 //! the sending authority see the inbound one. Anyone else gets 404, as for an unknown id.
 
+use axum::Json;
 use axum::extract::{Extension, Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use gateway_disclosure::SignedDocument;
 use gateway_exchange::TransferEnvelope;
 use serde::{Deserialize, Serialize};
@@ -16,7 +15,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::caller::Caller;
-use crate::problem::Problem;
+use crate::error::ApiError;
 
 /// A transfer's state as one side sees it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -75,19 +74,14 @@ pub async fn transfer_status(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-) -> Response {
-    match status(&state, &caller, &id).await {
-        Ok(status) => (StatusCode::OK, axum::Json(status)).into_response(),
-        Err(problem) => problem.into_response(),
-    }
+) -> Result<Json<TransferStatus>, ApiError> {
+    status(&state, &caller, &id).await.map(Json)
 }
 
-async fn status(state: &AppState, caller: &Caller, id: &str) -> Result<TransferStatus, Problem> {
-    let id: Uuid = id.parse().map_err(|_| Problem::not_found())?;
-    let unavailable = |err: gateway_store::StoreError| {
-        tracing::error!(error = %err, "transfer store unavailable");
-        Problem::unavailable("transfer store unavailable")
-    };
+async fn status(state: &AppState, caller: &Caller, id: &str) -> Result<TransferStatus, ApiError> {
+    let id: Uuid = id.parse().map_err(|_| ApiError::NotFound)?;
+    let unavailable =
+        |err: gateway_store::StoreError| ApiError::store(err, "transfer store unavailable");
     let home = state.is_home_staff(&caller.partner);
     if home
         && let Some(t) = state
@@ -121,8 +115,8 @@ async fn status(state: &AppState, caller: &Caller, id: &str) -> Result<TransferS
         .map_err(unavailable)?;
     match inbound {
         Some(t) if home || t.source == caller.partner.id => {
-            let envelope: TransferEnvelope =
-                serde_json::from_str(&t.payload).map_err(|_| Problem::internal())?;
+            let envelope: TransferEnvelope = serde_json::from_str(&t.payload)
+                .map_err(|err| ApiError::internal(err, "stored transfer unreadable"))?;
             Ok(TransferStatus {
                 transfer_id: t.id,
                 direction: "inbound".into(),
@@ -140,7 +134,7 @@ async fn status(state: &AppState, caller: &Caller, id: &str) -> Result<TransferS
                 acknowledgement: None,
             })
         }
-        _ => Err(Problem::not_found()),
+        _ => Err(ApiError::NotFound),
     }
 }
 
@@ -176,23 +170,21 @@ pub async fn received_record(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-) -> Response {
-    match record(&state, &caller, &id).await {
-        Ok(record) => (StatusCode::OK, axum::Json(record)).into_response(),
-        Err(problem) => problem.into_response(),
-    }
+) -> Result<Json<ReceivedRecord>, ApiError> {
+    record(&state, &caller, &id).await.map(Json)
 }
 
-async fn record(state: &AppState, caller: &Caller, id: &str) -> Result<ReceivedRecord, Problem> {
+async fn record(state: &AppState, caller: &Caller, id: &str) -> Result<ReceivedRecord, ApiError> {
     crate::consents::require_adviser(state, caller)?;
-    let id: Uuid = id.parse().map_err(|_| Problem::not_found())?;
-    let inbound = state.store.inbound_transfer(id).await.map_err(|err| {
-        tracing::error!(error = %err, "transfer store unavailable");
-        Problem::unavailable("transfer store unavailable")
-    })?;
-    let inbound = inbound.ok_or_else(Problem::not_found)?;
-    let envelope: TransferEnvelope =
-        serde_json::from_str(&inbound.payload).map_err(|_| Problem::internal())?;
+    let id: Uuid = id.parse().map_err(|_| ApiError::NotFound)?;
+    let inbound = state
+        .store
+        .inbound_transfer(id)
+        .await
+        .map_err(|err| ApiError::store(err, "transfer store unavailable"))?
+        .ok_or(ApiError::NotFound)?;
+    let envelope: TransferEnvelope = serde_json::from_str(&inbound.payload)
+        .map_err(|err| ApiError::internal(err, "received transfer unreadable"))?;
     Ok(ReceivedRecord {
         transfer_id: inbound.id,
         from_la: inbound.source_la.to_string(),
