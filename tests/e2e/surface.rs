@@ -2,8 +2,11 @@
 //! to every operation of the router's route table, the status answered is one the OpenAPI
 //! document lists for that operation; every error is problem+json, axum's own rejections
 //! included (bad path and query parameters, an unknown method, an unknown route), and no
-//! error repeats the value sent. (The body limit's 413 is tested in `gateway-api`'s
-//! `problem.rs`: over a real connection the server's early answer races the client's write.)
+//! error repeats the value sent; every JSON object answered has exactly the fields of the
+//! schema the document gives for it (`gateway-api`'s `schemas.rs` for other crates' types).
+//! (The body limit's 413 is tested in `edge_limits.rs` on a raw connection.)
+
+use std::collections::BTreeSet;
 
 use gateway_client::Response;
 use gateway_domain::YoungPerson;
@@ -44,8 +47,41 @@ fn check(doc: &Value, method: &Method, template: &str, what: &str, response: &Re
     );
     if status >= 400 {
         assert_problem_without_probe(response, &format!("{method} {template} ({what})"));
+    } else if response.body.starts_with(b"{") && template != "/openapi.json" {
+        // An answer's fields are exactly those its documented schema names.
+        let declared = declared_properties(doc, method, template, status).unwrap_or_else(|| {
+            panic!("{method} {template} {status} is documented as a bare object")
+        });
+        let answered: BTreeSet<String> = response
+            .json()
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(answered, declared, "{method} {template} {status} ({what})");
     }
     status
+}
+
+/// The property names of the schema the document gives for this answer (following `$ref`),
+/// or `None` when it declares a bare object.
+fn declared_properties(
+    doc: &Value,
+    method: &Method,
+    template: &str,
+    status: u16,
+) -> Option<BTreeSet<String>> {
+    let operation = &doc["paths"][template][method.as_str().to_lowercase()];
+    let mut schema =
+        &operation["responses"][status.to_string()]["content"]["application/json"]["schema"];
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        schema = &doc["components"]["schemas"][name];
+    }
+    schema["properties"]
+        .as_object()
+        .map(|p| p.keys().cloned().collect())
 }
 
 fn assert_problem_without_probe(response: &Response, what: &str) {

@@ -295,7 +295,7 @@ pub async fn add_consent(
     summary = "Withdraw a consent (takes effect for the next request)",
     params(("id" = Uuid, Path, description = "Consent id")),
     responses(
-        (status = 200, description = "Withdrawn (a second withdrawal returns the first)", body = Object),
+        (status = 200, description = "Withdrawn (a second withdrawal returns the first)", body = crate::schemas::ConsentView),
         (status = 403, description = "role-not-permitted", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "not-found", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "unavailable (consent store) or log-unavailable", body = Problem, content_type = "application/problem+json"),
@@ -350,7 +350,7 @@ pub struct NewObjectionBody {
     params(("id" = String, Path, description = "CCIS YoungPersonsID")),
     request_body = NewObjectionBody,
     responses(
-        (status = 201, description = "Recorded", body = Object),
+        (status = 201, description = "Recorded", body = crate::schemas::ObjectionView),
         (status = 403, description = "role-not-permitted", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "subject-not-found", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "invalid-subject-id, invalid-body", body = Problem, content_type = "application/problem+json"),
@@ -397,7 +397,7 @@ pub async fn add_objection(
     summary = "Withdraw an objection",
     params(("id" = Uuid, Path, description = "Objection id")),
     responses(
-        (status = 200, description = "Withdrawn", body = Object),
+        (status = 200, description = "Withdrawn", body = crate::schemas::ObjectionView),
         (status = 403, description = "role-not-permitted", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "not-found", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "unavailable (consent store) or log-unavailable", body = Problem, content_type = "application/problem+json"),
@@ -450,7 +450,7 @@ pub struct NewCompetenceBody {
     params(("id" = String, Path, description = "CCIS YoungPersonsID")),
     request_body = NewCompetenceBody,
     responses(
-        (status = 201, description = "Recorded", body = Object),
+        (status = 201, description = "Recorded", body = crate::schemas::CompetenceView),
         (status = 403, description = "role-not-permitted", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "subject-not-found", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "invalid-subject-id, invalid-body", body = Problem, content_type = "application/problem+json"),

@@ -20,6 +20,7 @@ pub mod oversight;
 pub mod problem;
 pub mod request_id;
 mod routes;
+pub mod schemas;
 pub mod server;
 mod state;
 pub mod transfers;

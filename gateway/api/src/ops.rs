@@ -10,7 +10,7 @@ use crate::AppState;
 use crate::problem::Problem;
 
 /// The process is up and serving HTTP.
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "Alive", body = Object)))]
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "Alive", body = crate::schemas::Health)))]
 pub async fn healthz() -> Response {
     Json(json!({ "status": "ok" })).into_response()
 }
@@ -22,7 +22,7 @@ pub async fn healthz() -> Response {
 /// serving: the gateway refuses to start without one; its hash is reported so operators can
 /// tell which version every node runs).
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses(
-    (status = 200, description = "Ready: database, log writable, log writer, policy set hash", body = Object),
+    (status = 200, description = "Ready: database, log writable, log writer, policy set hash", body = crate::schemas::Readiness),
     (status = 503, description = "Not ready", body = Problem, content_type = "application/problem+json"),
 ))]
 pub async fn readyz(State(state): State<AppState>) -> Response {

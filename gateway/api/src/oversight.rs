@@ -164,7 +164,7 @@ pub async fn review_alert(
     get, path = "/v1/log/tree-head", tag = "log",
     summary = "The latest signed tree head (Ed25519 over RFC 6962 v1 tree_hash bytes)",
     responses(
-        (status = 200, description = "Signed tree head", body = Object),
+        (status = 200, description = "Signed tree head", body = crate::schemas::SignedTreeHeadView),
         (status = 404, description = "log-empty: no signed tree head yet", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "unavailable (disclosure log)", body = Problem, content_type = "application/problem+json"),
     ),
@@ -186,7 +186,7 @@ pub struct ProofQuery {
     summary = "RFC 9162 inclusion proof for one entry",
     params(("index" = u64, Path, description = "Log index"), ProofQuery),
     responses(
-        (status = 200, description = "Inclusion proof", body = Object),
+        (status = 200, description = "Inclusion proof", body = crate::schemas::InclusionProofView),
         (status = 404, description = "log-empty: no signed tree head yet", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "invalid-proof-request", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "unavailable (disclosure log)", body = Problem, content_type = "application/problem+json"),
@@ -218,7 +218,7 @@ pub struct ConsistencyQuery {
     summary = "RFC 9162 consistency proof between two tree sizes",
     params(ConsistencyQuery),
     responses(
-        (status = 200, description = "Consistency proof", body = Object),
+        (status = 200, description = "Consistency proof", body = crate::schemas::ConsistencyProofView),
         (status = 404, description = "log-empty: no signed tree head yet", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "invalid-proof-request", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "unavailable (disclosure log)", body = Problem, content_type = "application/problem+json"),

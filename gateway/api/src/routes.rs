@@ -123,7 +123,7 @@ pub fn router(state: AppState) -> Router {
 #[utoipa::path(
     get, path = "/v1/whoami", tag = "partners",
     summary = "How the gateway sees the caller: partner, officer, role, purpose",
-    responses((status = 200, description = "The caller", body = Object)),
+    responses((status = 200, description = "The caller", body = crate::schemas::WhoAmI)),
     security(("partner_token" = []))
 )]
 /// Tells a partner's developer how the gateway sees their call: which partner, officer,
